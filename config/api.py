@@ -1,0 +1,105 @@
+"""Cross-cutting API pieces: permissions, pagination, the error envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
+from rest_framework import exceptions, pagination, permissions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+
+
+class ReadOnlyOrStaffModelPermissions(permissions.DjangoModelPermissions):
+    """Anyone may read; writing needs an authenticated staff user holding the model permission."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if not (request.user and request.user.is_authenticated and request.user.is_staff):
+            return False
+        return super().has_permission(request, view)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """Page numbers with a count, for UI tables. `page_size` above the maximum gets the maximum."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    page_size_query_description = "Rows per page: default 50, at most 500 (larger values give 500)."
+    max_page_size = 500
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the record."
+    default_code = "conflict"
+
+
+def _describe_protected(exc: ProtectedError | RestrictedError) -> str:
+    blockers = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", None) or []
+    names = sorted({str(obj._meta.verbose_name_plural) for obj in blockers})
+    return f"This record is still referenced by {', '.join(names) or 'other records'}; delete or reassign those first."
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """One error shape for every failure.
+
+    `{"error": {"code": ..., "message": ..., "fields": {field: [{"code", "message"}]}}}`:
+    a machine-readable code, a human message, and one entry per offending field for 400s.
+    Django's own exceptions are mapped first so that model validation and PROTECT give 400/409,
+    never 500.
+    """
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = Conflict(_describe_protected(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    # Imported here: rest_framework.views reads DEFAULT_PERMISSION_CLASSES, which names this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    response.data = {"error": error_body(exc)}
+    return response
+
+
+def error_body(exc: exceptions.APIException) -> dict[str, Any]:
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _field_errors(exc.detail)
+        body: dict[str, Any] = {"code": "invalid", "message": "The request is invalid; see the errors per field."}
+        body["fields"] = fields
+        return body
+    detail = exc.detail
+    codes = exc.get_codes()
+    return {"code": codes if isinstance(codes, str) else exc.default_code, "message": str(detail)}
+
+
+def _field_errors(detail: Any, prefix: str = "") -> dict[str, list[dict[str, str]]]:
+    """Flatten DRF's nested error detail into `{"field.sub": [{"code", "message"}]}`."""
+    out: dict[str, list[dict[str, str]]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            for field, errors in _field_errors(value, name).items():
+                out.setdefault(field, []).extend(errors)
+    elif isinstance(detail, list):
+        if all(isinstance(item, (exceptions.ErrorDetail, str)) for item in detail):
+            key = prefix or "non_field_errors"
+            out[key] = [{"code": getattr(item, "code", "invalid"), "message": str(item)} for item in detail]
+        else:
+            for index, item in enumerate(detail):
+                for field, errors in _field_errors(item, f"{prefix}[{index}]").items():
+                    out.setdefault(field, []).extend(errors)
+    else:
+        key = prefix or "non_field_errors"
+        out[key] = [{"code": getattr(detail, "code", "invalid"), "message": str(detail)}]
+    return out

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Cross-app plumbing with no tables of its own: seed loading and management commands."""
+
+    name = "core"
+    verbose_name = "Core"

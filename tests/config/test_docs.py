@@ -1,0 +1,54 @@
+"""The API documents itself, and its docs pages work on a machine with no internet."""
+
+import re
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+
+ABSOLUTE_URL = re.compile(r"""(?:src|href)\s*=\s*["']((?:https?:)?//[^"']+)["']|url\(\s*["']?((?:https?:)?//[^)"']+)""")
+pytestmark = pytest.mark.django_db
+
+ASSET = re.compile(r"""(?:src|href)\s*=\s*["'](/static/[^"']+)["']""")
+
+
+def test_the_schema_is_served_as_openapi_3_json():
+    response = Client().get("/api/schema/", {"format": "json"})
+    assert response.status_code == HTTPStatus.OK
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"] == "Investment Project Tracker API"
+
+
+def test_the_schema_is_yaml_by_default():
+    response = Client().get("/api/schema/")
+    assert response.status_code == HTTPStatus.OK
+    assert response.content.startswith(b"openapi: 3.")
+
+
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+def test_docs_pages_load_every_asset_from_this_server(page):
+    client = Client()
+    response = client.get(page)
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+
+    foreign = [a or b for a, b in ABSOLUTE_URL.findall(html) if urlsplit(a or b).hostname not in {None, "testserver"}]
+    assert foreign == [], f"{page} refers to other hosts"
+
+    assets = ASSET.findall(html)
+    assert any(asset.endswith(".js") for asset in assets), "the page loads its scripts from /static/"
+    for asset in assets:
+        asset_response = client.get(asset)
+        assert asset_response.status_code == HTTPStatus.OK, asset
+        body = b"".join(asset_response.streaming_content) if asset_response.streaming else asset_response.content
+        assert body, asset
+        if asset.endswith(".css"):
+            css_urls = re.findall(rb"url\(\s*[\"']?((?:https?:)?//[^)\"']+)", body)
+            assert css_urls == [], f"{asset} pulls resources from other hosts"
+
+
+def test_the_admin_login_page_is_served():
+    response = Client().get("/admin/login/")
+    assert response.status_code == HTTPStatus.OK
