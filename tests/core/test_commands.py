@@ -18,7 +18,8 @@ def test_a_missing_admin_is_created_with_a_generated_password_printed_once(capsy
     first = _ensure_admin(capsys, monkeypatch)
     password = first.split("generated password: ")[1].split()[0]
     admin = get_user_model().objects.get(username="admin")
-    assert admin.is_superuser and admin.is_staff
+    assert admin.is_superuser
+    assert admin.is_staff
     assert admin.check_password(password)
 
     second = _ensure_admin(capsys, monkeypatch)
