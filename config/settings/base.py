@@ -66,9 +66,12 @@ THIRD_PARTY_APPS = [
 ]
 LOCAL_APPS = [
     "core",
+    "sources",
     "regions",
+    "industries",
     "companies",
     "projects",
+    "indicators",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -1,0 +1,45 @@
+"""PostgreSQL's `ltree` as a Django field, for materialized-path hierarchies (regions, industries)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class LtreeField(models.TextField):
+    """A dot-separated path of row ids (`1.4.27`), maintained by a database trigger.
+
+    Subtree and ancestor questions become one indexed query each (`path <@ x`, `path @> x`)
+    instead of recursion in Python.
+    """
+
+    description = "PostgreSQL ltree path"
+
+    def db_type(self, connection) -> str:
+        return "ltree"
+
+    def rel_db_type(self, connection) -> str:
+        return "ltree"
+
+
+@LtreeField.register_lookup
+class DescendantOf(models.Lookup):
+    """`path__descendant_of=other_path`: the row is `other_path` or below it."""
+
+    lookup_name = "descendant_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} <@ {rhs}::ltree", [*lhs_params, *rhs_params]
+
+
+@LtreeField.register_lookup
+class AncestorOf(models.Lookup):
+    """`path__ancestor_of=other_path`: the row is `other_path` or above it."""
+
+    lookup_name = "ancestor_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} @> {rhs}::ltree", [*lhs_params, *rhs_params]

@@ -1,0 +1,50 @@
+"""Abstract bases shared by the apps' models; core itself has no tables."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.fields import LtreeField
+
+
+class TimeStampedModel(models.Model):
+    """A row that knows when it was created and last changed."""
+
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class TreeModel(models.Model):
+    """A row in a hierarchy whose `path` (ids from the root) the database maintains.
+
+    Subclasses declare `parent` and add the triggers of `core.trees` in their migration.
+    """
+
+    path = LtreeField(
+        verbose_name=_("path"),
+        default="",
+        blank=True,
+        editable=False,
+        help_text=_("Ids from the root to this record, maintained by the database."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # The trigger wrote the path; reflect it so subtree() works on the saved instance.
+        self.refresh_path()
+
+    def refresh_path(self) -> None:
+        self.path = type(self).objects.values_list("path", flat=True).get(pk=self.pk)
+
+    def subtree(self):
+        """This record and everything below it: one indexed query."""
+        return type(self).objects.filter(path__descendant_of=self.path)
+
+    def ancestors(self):
+        """Everything above this record, root first: one indexed query."""
+        return type(self).objects.filter(path__ancestor_of=self.path).exclude(pk=self.pk).order_by("path")

@@ -1,0 +1,61 @@
+from django.db import migrations
+
+from core.periods import period_trigger_sql
+
+STAGE_SQL = r"""
+CREATE OR REPLACE FUNCTION projects_stage_rank(stage text) RETURNS int
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT array_position(
+        ARRAY['conceived', 'negotiating', 'signed', 'landed', 'construction_started', 'in_production', 'at_capacity'],
+        stage
+    )
+$$;
+
+-- A project's stage is the furthest funnel stage its actual milestones reached, unless the
+-- project is on hold or cancelled. Runs for every milestone write, bulk ones included.
+CREATE OR REPLACE FUNCTION projects_sync_stage() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    pid bigint;
+    reached text;
+BEGIN
+    FOR pid IN
+        SELECT DISTINCT x FROM unnest(ARRAY[
+            CASE WHEN TG_OP <> 'INSERT' THEN OLD.project_id END,
+            CASE WHEN TG_OP <> 'DELETE' THEN NEW.project_id END
+        ]) AS x WHERE x IS NOT NULL
+    LOOP
+        SELECT m.stage INTO reached FROM projects_milestone m
+        WHERE m.project_id = pid AND NOT m.is_planned AND projects_stage_rank(m.stage) IS NOT NULL
+        ORDER BY projects_stage_rank(m.stage) DESC
+        LIMIT 1;
+        IF reached IS NOT NULL THEN
+            UPDATE projects_project SET stage = reached
+            WHERE id = pid AND stage NOT IN ('on_hold', 'cancelled') AND stage <> reached;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER projects_milestone_sync_stage AFTER INSERT OR UPDATE OR DELETE ON projects_milestone
+FOR EACH ROW EXECUTE FUNCTION projects_sync_stage();
+"""
+
+
+class Migration(migrations.Migration):
+    """Milestones drive the project's stage; figures get their period's first and last day."""
+
+    dependencies = [("projects", "0001_initial"), ("core", "0001_database_functions")]
+
+    operations = [
+        migrations.RunSQL(
+            STAGE_SQL,
+            reverse_sql="DROP TRIGGER IF EXISTS projects_milestone_sync_stage ON projects_milestone;"
+            "DROP FUNCTION IF EXISTS projects_sync_stage(); DROP FUNCTION IF EXISTS projects_stage_rank(text);",
+        ),
+        migrations.RunSQL(
+            period_trigger_sql("projects_figure"),
+            reverse_sql="DROP TRIGGER IF EXISTS projects_figure_period_bounds ON projects_figure;",
+        ),
+    ]

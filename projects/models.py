@@ -1,0 +1,566 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import CURRENCY_CHOICES, DEFAULT_CURRENCY, DatePrecision, Qualifier
+from core.constraints import date_precision_constraint, non_negative_constraint, qualifier_constraint
+from core.models import TimeStampedModel
+from core.periods import PERIOD_PATTERN
+
+CURRENCIES = [code for code, _label in CURRENCY_CHOICES]
+
+
+class Stage(models.TextChoices):
+    """The investment-promotion funnel, plus the two ways out of it."""
+
+    CONCEIVED = "conceived", _("conceived (谋划)")
+    NEGOTIATING = "negotiating", _("negotiating (洽谈)")
+    SIGNED = "signed", _("signed (签约)")
+    LANDED = "landed", _("landed (落地)")
+    CONSTRUCTION_STARTED = "construction_started", _("construction started (开工)")
+    IN_PRODUCTION = "in_production", _("in production (投产)")
+    AT_CAPACITY = "at_capacity", _("at design capacity (达产)")
+    ON_HOLD = "on_hold", _("on hold")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# Funnel order; the current stage of a project is the furthest one an actual milestone reached.
+FUNNEL = [
+    Stage.CONCEIVED,
+    Stage.NEGOTIATING,
+    Stage.SIGNED,
+    Stage.LANDED,
+    Stage.CONSTRUCTION_STARTED,
+    Stage.IN_PRODUCTION,
+    Stage.AT_CAPACITY,
+]
+STAGE_RANK = {stage: rank for rank, stage in enumerate(FUNNEL, start=1)}
+EXIT_STAGES = [Stage.ON_HOLD, Stage.CANCELLED]
+
+
+class ProjectKind(models.TextChoices):
+    PROJECT = "project", _("project")
+    PROGRAMME = "programme", _("programme or cluster")
+
+
+class Project(TimeStampedModel):
+    """An investment project or lead that the bureau promotes, from first idea to full capacity.
+
+    A programme (an industry cluster, a block's set of projects) is a project of kind
+    `programme`; projects in it point to it. Summaries add up projects, never programmes, so no
+    yuan is counted twice.
+    """
+
+    Kind = ProjectKind
+    Stage = Stage
+
+    name = models.CharField(verbose_name=_("name"), max_length=300)
+    name_zh = models.CharField(verbose_name=_("Chinese name"), max_length=300, blank=True)
+    aliases = ArrayField(models.CharField(max_length=300), verbose_name=_("aliases"), default=list, blank=True)
+    slug = models.SlugField(verbose_name=_("slug"), max_length=120, unique=True)
+    kind = models.CharField(verbose_name=_("kind"), max_length=16, choices=ProjectKind.choices, default="project")
+    programme = models.ForeignKey(
+        to="projects.Project",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        related_name="component_projects",
+        null=True,
+        blank=True,
+        limit_choices_to={"kind": ProjectKind.PROGRAMME},
+    )
+    description = models.TextField(verbose_name=_("description"), blank=True)
+    region = models.ForeignKey(
+        to="regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="projects"
+    )
+    industries = models.ManyToManyField(
+        to="industries.Industry", verbose_name=_("industries"), related_name="projects", blank=True
+    )
+    stage = models.CharField(verbose_name=_("stage"), max_length=24, choices=Stage.choices, default=Stage.CONCEIVED)
+    stage_reason = models.TextField(
+        verbose_name=_("reason for hold or cancellation"),
+        blank=True,
+        help_text=_("Required when the project is on hold or cancelled."),
+    )
+    planned_investment = models.DecimalField(
+        verbose_name=_("planned total investment (总投资)"),
+        max_digits=20,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Yuan (or the currency below). Empty when the source gives no amount."),
+    )
+    currency = models.CharField(
+        verbose_name=_("currency"), max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY
+    )
+    investment_qualifier = models.CharField(
+        verbose_name=_("investment qualifier"),
+        max_length=16,
+        choices=Qualifier.choices,
+        blank=True,
+        help_text=_("'more than' keeps a bound a bound: 'exceeding one billion' is not one billion."),
+    )
+    investment_citation = models.ForeignKey(
+        to="sources.Citation",
+        verbose_name=_("investment citation"),
+        on_delete=models.PROTECT,
+        related_name="project_investments",
+        null=True,
+        blank=True,
+    )
+    tracked_by = models.ForeignKey(
+        to=settings.AUTH_USER_MODEL,
+        verbose_name=_("tracked by (跟踪人)"),
+        on_delete=models.SET_NULL,
+        related_name="tracked_projects",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("investment project")
+        verbose_name_plural = _("investment projects")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ProjectKind.values),
+                name="projects_project_kind_valid",
+                violation_error_message=_("Unknown project kind."),
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=Stage.values),
+                name="projects_project_stage_valid",
+                violation_error_message=_("Unknown stage."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage__in=EXIT_STAGES) | Q(stage_reason__regex=r"\S"),
+                name="projects_project_exit_needs_reason",
+                violation_error_message=_("A project on hold or cancelled needs the reason."),
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__in=CURRENCIES),
+                name="projects_project_currency_valid",
+                violation_error_message=_("Unknown currency."),
+            ),
+            non_negative_constraint("projects_project", "planned_investment"),
+            qualifier_constraint("projects_project", "planned_investment", "investment_qualifier"),
+            models.CheckConstraint(
+                condition=~Q(programme=F("id")),
+                name="projects_project_not_own_programme",
+                violation_error_message=_("A project cannot be part of itself."),
+            ),
+            models.CheckConstraint(
+                condition=Q(programme__isnull=True) | Q(kind=ProjectKind.PROJECT),
+                name="projects_project_programmes_not_nested",
+                violation_error_message=_("Only projects, not programmes, belong to a programme."),
+            ),
+            models.CheckConstraint(
+                condition=Q(name__regex=r"\S"),
+                name="projects_project_name_not_blank",
+                violation_error_message=_("A project needs a name."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["stage", "id"], name="projects_project_stage_idx"),
+            models.Index(fields=["region", "id"], name="projects_project_region_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.programme_id and self.programme and self.programme.kind != ProjectKind.PROGRAMME:
+            errors["programme"] = _("Only a programme can contain projects.")
+        if self.pk and self.stage not in EXIT_STAGES:
+            reached = derived_stage(self)
+            if reached and reached != self.stage:
+                errors["stage"] = _(
+                    "The milestones show this project reached %(reached)s; record a milestone to change its stage."
+                ) % {"reached": Stage(reached).label}
+        if errors:
+            raise ValidationError(errors)
+
+
+def derived_stage(project: Project) -> str | None:
+    """The furthest funnel stage an actual milestone of the project reached, if any."""
+    stages = project.milestones.filter(is_planned=False, stage__in=FUNNEL).values_list("stage", flat=True)
+    return max(stages, key=STAGE_RANK.__getitem__, default=None)
+
+
+class Milestone(TimeStampedModel):
+    """A dated step of a project through the funnel, actual or planned, with what backs it.
+
+    The date is stored as the first day of its precision: "July 2024" is 2024-07-01 at month
+    precision. Actual milestones move the project's stage (a database trigger keeps it in step).
+    """
+
+    project = models.ForeignKey(
+        to="projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    stage = models.CharField(verbose_name=_("stage"), max_length=24, choices=Stage.choices)
+    date = models.DateField(verbose_name=_("date"))
+    date_precision = models.CharField(
+        verbose_name=_("date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    is_planned = models.BooleanField(
+        verbose_name=_("planned"), default=False, help_text=_("A target date rather than something that happened.")
+    )
+    note = models.TextField(verbose_name=_("note"), blank=True)
+    citation = models.ForeignKey(
+        to="sources.Citation",
+        verbose_name=_("citation"),
+        on_delete=models.PROTECT,
+        related_name="milestones",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["project_id", "date", "id"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "stage", "is_planned"],
+                name="projects_milestone_unique_stage",
+                violation_error_message=_("This project already has this milestone."),
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=Stage.values),
+                name="projects_milestone_stage_valid",
+                violation_error_message=_("Unknown stage."),
+            ),
+            models.CheckConstraint(
+                condition=Q(date_precision__in=DatePrecision.values),
+                name="projects_milestone_precision_valid",
+                violation_error_message=_("Unknown date precision."),
+            ),
+            date_precision_constraint("projects_milestone", "date", "date_precision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.get_stage_display()} {self.date:%Y-%m-%d}"
+
+
+class FundsInPlace(TimeStampedModel):
+    """Money actually arrived for a project (到位资金), cumulative up to a date."""
+
+    project = models.ForeignKey(
+        to="projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="funds_in_place"
+    )
+    as_of = models.DateField(verbose_name=_("as of"))
+    amount = models.DecimalField(verbose_name=_("cumulative amount"), max_digits=20, decimal_places=2)
+    currency = models.CharField(
+        verbose_name=_("currency"), max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY
+    )
+    qualifier = models.CharField(
+        verbose_name=_("qualifier"), max_length=16, choices=Qualifier.choices, default=Qualifier.EXACT
+    )
+    citation = models.ForeignKey(
+        to="sources.Citation",
+        verbose_name=_("citation"),
+        on_delete=models.PROTECT,
+        related_name="funds_in_place",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["project_id", "as_of", "id"]
+        verbose_name = _("funds in place (到位资金)")
+        verbose_name_plural = _("funds in place (到位资金)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "as_of"],
+                name="projects_fundsinplace_unique_date",
+                violation_error_message=_("This project already has a figure for this date."),
+            ),
+            non_negative_constraint("projects_fundsinplace", "amount"),
+            qualifier_constraint("projects_fundsinplace", "amount"),
+            models.CheckConstraint(
+                condition=Q(currency__in=CURRENCIES),
+                name="projects_fundsinplace_currency_valid",
+                violation_error_message=_("Unknown currency."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.amount} {self.currency} by {self.as_of}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.project_id and self.as_of and self.amount is not None:
+            earlier = (
+                FundsInPlace.objects.filter(project_id=self.project_id, as_of__lt=self.as_of)
+                .exclude(pk=self.pk)
+                .order_by("-as_of")
+                .first()
+            )
+            if earlier and earlier.amount > self.amount:
+                raise ValidationError(
+                    {
+                        "amount": _("Funds in place are cumulative: %(earlier)s had already arrived by %(date)s.")
+                        % {"earlier": earlier.amount, "date": earlier.as_of}
+                    }
+                )
+
+
+class ParticipantRole(models.TextChoices):
+    INVESTOR = "investor", _("investor")
+    LEAD_INVESTOR = "lead_investor", _("lead investor")
+    OPERATOR = "operator", _("operator")
+    PARTNER = "partner", _("partner")
+    PROMOTING_AGENCY = "promoting_agency", _("promoting agency")
+
+
+class Participant(TimeStampedModel):
+    """A company's part in a project: investor, lead investor, operator, partner or promoter."""
+
+    Role = ParticipantRole
+
+    project = models.ForeignKey(
+        to="projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="participants"
+    )
+    company = models.ForeignKey(
+        to="companies.Company", verbose_name=_("company"), on_delete=models.PROTECT, related_name="participations"
+    )
+    role = models.CharField(verbose_name=_("role"), max_length=20, choices=ParticipantRole.choices)
+    share = models.DecimalField(
+        verbose_name=_("share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Share of the investment in percent, when known."),
+    )
+    note = models.TextField(verbose_name=_("note"), blank=True)
+    citation = models.ForeignKey(
+        to="sources.Citation",
+        verbose_name=_("citation"),
+        on_delete=models.PROTECT,
+        related_name="participations",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["project_id", "role", "id"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "company", "role"],
+                name="projects_participant_unique_role",
+                violation_error_message=_("This company already has this role in the project."),
+            ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(role="lead_investor"),
+                name="projects_participant_one_lead_investor",
+                violation_error_message=_("A project has at most one lead investor."),
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=ParticipantRole.values),
+                name="projects_participant_role_valid",
+                violation_error_message=_("Unknown role."),
+            ),
+            models.CheckConstraint(
+                condition=Q(share__isnull=True) | Q(share__gt=0, share__lte=100),
+                name="projects_participant_share_percent",
+                violation_error_message=_("A share is a percentage above 0 and at most 100."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} ({self.get_role_display()}) in {self.project}"
+
+
+class FollowUp(TimeStampedModel):
+    """An entry in a project's follow-up log: what the tracking officer did and what comes next."""
+
+    project = models.ForeignKey(
+        to="projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    happened_on = models.DateField(verbose_name=_("date"))
+    author = models.ForeignKey(
+        to=settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        null=True,
+        blank=True,
+    )
+    action = models.TextField(verbose_name=_("what was done"))
+    next_step = models.TextField(verbose_name=_("next step"), blank=True)
+    next_step_due = models.DateField(verbose_name=_("next step due"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["project_id", "-happened_on", "-id"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_step_due__isnull=True) | Q(next_step_due__gte=F("happened_on")),
+                name="projects_followup_due_not_before_date",
+                violation_error_message=_("The next step cannot be due before the follow-up itself."),
+            ),
+            models.CheckConstraint(
+                condition=Q(action__regex=r"\S"),
+                name="projects_followup_action_not_blank",
+                violation_error_message=_("Say what was done."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.happened_on}: {self.action[:40]}"
+
+
+class Metric(models.TextChoices):
+    REVENUE = "revenue", _("revenue")
+    PRODUCTION_VALUE = "production_value", _("production value")
+    GROWTH = "growth", _("growth")
+    MARKET_SHARE = "market_share", _("market share")
+    JOBS = "jobs", _("jobs")
+    PARTNER_COUNT = "partner_count", _("partner companies")
+    PIPELINE_SIZE = "pipeline_size", _("pipeline of potential enterprises")
+    COMPANIES_BROUGHT_IN = "companies_brought_in", _("companies brought in")
+    PROJECT_COUNT = "project_count", _("number of projects")
+    OTHER = "other", _("other")
+
+
+class Unit(models.TextChoices):
+    YUAN = "yuan", _("yuan (CNY)")
+    PERCENT = "percent", _("percent")
+    PERCENTAGE_POINTS = "percentage_points", _("percentage points")
+    COUNT = "count", _("count")
+
+
+class Figure(TimeStampedModel):
+    """A number a source states about one project or one company, with its period and sentence.
+
+    Bounds stay bounds (`qualifier`); an estimated figure or one derived from others says so, and a
+    derived one shows its formula.
+    """
+
+    Metric = Metric
+    Unit = Unit
+
+    project = models.ForeignKey(
+        to="projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="figures",
+        null=True,
+        blank=True,
+    )
+    company = models.ForeignKey(
+        to="companies.Company",
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        related_name="figures",
+        null=True,
+        blank=True,
+    )
+    metric = models.CharField(verbose_name=_("metric"), max_length=24, choices=Metric.choices)
+    label = models.CharField(
+        verbose_name=_("label"), max_length=200, blank=True, help_text=_("What exactly is counted, in a few words.")
+    )
+    period = models.CharField(verbose_name=_("period"), max_length=7, help_text=_("2024, 2024-H1, 2024-Q2 or 2024-07."))
+    period_start = models.DateField(verbose_name=_("period start"), editable=False, null=True)
+    period_end = models.DateField(verbose_name=_("period end"), editable=False, null=True)
+    value = models.DecimalField(verbose_name=_("value"), max_digits=24, decimal_places=4)
+    unit = models.CharField(verbose_name=_("unit"), max_length=20, choices=Unit.choices)
+    qualifier = models.CharField(
+        verbose_name=_("qualifier"), max_length=16, choices=Qualifier.choices, default=Qualifier.EXACT
+    )
+    is_estimated = models.BooleanField(verbose_name=_("estimated"), default=False)
+    is_derived = models.BooleanField(verbose_name=_("derived"), default=False)
+    formula = models.CharField(
+        verbose_name=_("formula"), max_length=300, blank=True, help_text=_("How a derived value was computed.")
+    )
+    citation = models.ForeignKey(
+        to="sources.Citation",
+        verbose_name=_("citation"),
+        on_delete=models.PROTECT,
+        related_name="figures",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["period_start", "metric", "id"]
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(project__isnull=False, company__isnull=True)
+                | Q(project__isnull=True, company__isnull=False),
+                name="projects_figure_one_subject",
+                violation_error_message=_("A figure is about exactly one project or one company."),
+            ),
+            models.UniqueConstraint(
+                fields=["project", "metric", "period", "label"],
+                condition=Q(project__isnull=False),
+                name="projects_figure_unique_project_metric_period",
+                violation_error_message=_("This project already has this figure for this period."),
+            ),
+            models.UniqueConstraint(
+                fields=["company", "metric", "period", "label"],
+                condition=Q(company__isnull=False),
+                name="projects_figure_unique_company_metric_period",
+                violation_error_message=_("This company already has this figure for this period."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period__regex=PERIOD_PATTERN),
+                name="projects_figure_period_format",
+                violation_error_message=_("Write the period as 2024, 2024-H1, 2024-Q2 or 2024-07."),
+            ),
+            models.CheckConstraint(
+                condition=Q(metric__in=Metric.values),
+                name="projects_figure_metric_valid",
+                violation_error_message=_("Unknown metric."),
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__in=Unit.values),
+                name="projects_figure_unit_valid",
+                violation_error_message=_("Unknown unit."),
+            ),
+            models.CheckConstraint(
+                condition=Q(qualifier__in=Qualifier.values),
+                name="projects_figure_qualifier_valid",
+                violation_error_message=_("Unknown qualifier."),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_derived=False) | Q(formula__regex=r"\S"),
+                name="projects_figure_derived_has_formula",
+                violation_error_message=_("A derived figure shows its formula."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(unit="yuan") | Q(value__gte=0),
+                name="projects_figure_money_non_negative",
+                violation_error_message=_("An amount of money cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(metric="market_share") | Q(value__gte=0, value__lte=100, unit="percent"),
+                name="projects_figure_market_share_percent",
+                violation_error_message=_("A market share is a percentage between 0 and 100."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(unit="percent") | Q(value__gte=-100),
+                name="projects_figure_percent_at_least_minus_100",
+                violation_error_message=_("A percentage cannot fall below -100."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(unit="count") | Q(value__gte=0),
+                name="projects_figure_count_non_negative",
+                violation_error_message=_("A count cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        subject = self.project or self.company
+        return f"{subject}: {self.get_metric_display()} {self.period}"
