@@ -89,6 +89,7 @@ def test_the_entrypoint_migrates_seeds_and_serves_healthz(scratch_database_url, 
         assert f"{base}/api/docs/" in output
         assert f"{base}/admin/" in output
         assert "Created administrator 'admin'" in output
+        assert "Seed data changed" in output
         assert _get(f"{base}/api/v1/")[0] == 200
         assert _get(f"{base}/admin/login/")[0] == 200
         docs_status, _docs = _get(f"{base}/api/docs/")
