@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from companies.credit_code import CreditCodeError, validate_credit_code
 from core.choices import DatePrecision
+from core.constraints import date_precision_constraint
 from core.models import TimeStampedModel
+from core.search import search_index
 
 # Length and the GB 32100 character set are checked by the database; the two check characters
 # by clean(), because a code may knowingly be stored unverified.
@@ -102,6 +104,7 @@ class Company(TimeStampedModel):
     description = models.TextField(verbose_name=_("description"), blank=True)
 
     class Meta:
+        indexes = [search_index("company_search_trgm")]
         ordering = ["name", "id"]
         verbose_name = _("company or organisation")
         verbose_name_plural = _("companies and organisations")
@@ -134,6 +137,7 @@ class Company(TimeStampedModel):
                 name="companies_company_parent_since_precision",
                 violation_error_message=_("A parent-since date needs its precision, and a precision its date."),
             ),
+            date_precision_constraint("companies_company", "parent_since", "parent_since_precision"),
             models.CheckConstraint(
                 condition=Q(name__regex=r"\S"),
                 name="companies_company_name_not_blank",

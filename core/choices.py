@@ -29,3 +29,12 @@ class DatePrecision(models.TextChoices):
 # ISO 4217 codes the bureaus report in; money is always Decimal in the unit of its currency.
 CURRENCY_CHOICES = [("CNY", "CNY"), ("USD", "USD"), ("EUR", "EUR"), ("HKD", "HKD")]
 DEFAULT_CURRENCY = "CNY"
+
+
+class Unit(models.TextChoices):
+    """What a figure or an indicator counts in."""
+
+    YUAN = "yuan", _("yuan (CNY)")
+    PERCENT = "percent", _("percent")
+    PERCENTAGE_POINTS = "percentage_points", _("percentage points")
+    COUNT = "count", _("count")

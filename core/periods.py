@@ -11,13 +11,13 @@ import calendar
 import datetime as dt
 import re
 
-PERIOD_PATTERN = r"^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"
+PERIOD_PATTERN = r"^[1-9][0-9]{3}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"
 _PERIOD_RE = re.compile(PERIOD_PATTERN)
 
 
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     """First and last day of a period; ValueError for anything else."""
-    if not _PERIOD_RE.match(period or ""):
+    if not isinstance(period, str) or not _PERIOD_RE.fullmatch(period):
         raise ValueError(f"{period!r} is not a period: write 2024, 2024-H1, 2024-Q2 or 2024-07.")
     year = int(period[:4])
     part = period[5:]
@@ -42,7 +42,7 @@ DECLARE
     first_month int;
     months int;
 BEGIN
-    IF period !~ '^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$' THEN
+    IF period !~ '^[1-9][0-9]{3}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$' THEN
         RAISE EXCEPTION 'invalid period %', period USING ERRCODE = 'check_violation';
     END IF;
     y := substr(period, 1, 4)::int;

@@ -39,7 +39,9 @@ $$;
 CREATE OR REPLACE FUNCTION tree_move_subtree() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.path IS DISTINCT FROM OLD.path AND pg_trigger_depth() = 1 THEN
+    -- Not "AFTER UPDATE OF path": that fires only when the statement itself sets path, and
+    -- `.update(parent=...)` sets parent_id, leaving the path change to the BEFORE trigger.
+    IF pg_trigger_depth() = 1 THEN
         EXECUTE format(
             'UPDATE %I.%I SET path = $1 || subpath(path, nlevel($2)) WHERE path <@ $2 AND id <> $3',
             TG_TABLE_SCHEMA, TG_TABLE_NAME
@@ -55,8 +57,8 @@ def tree_triggers_sql(table: str) -> str:
     return f"""
 CREATE TRIGGER {table}_set_path BEFORE INSERT OR UPDATE ON {table}
 FOR EACH ROW EXECUTE FUNCTION tree_set_path();
-CREATE TRIGGER {table}_move_subtree AFTER UPDATE OF path ON {table}
-FOR EACH ROW EXECUTE FUNCTION tree_move_subtree();
+CREATE TRIGGER {table}_move_subtree AFTER UPDATE ON {table}
+FOR EACH ROW WHEN (NEW.path IS DISTINCT FROM OLD.path) EXECUTE FUNCTION tree_move_subtree();
 CREATE INDEX {table}_path_gist ON {table} USING gist (path);
 """
 

@@ -3,16 +3,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.choices import Qualifier
+from core.choices import Qualifier, Unit
 from core.models import TimeStampedModel
 from core.periods import PERIOD_PATTERN
 
-
-class IndicatorUnit(models.TextChoices):
-    PERCENT = "percent", _("percent")
-    PERCENTAGE_POINTS = "percentage_points", _("percentage points")
-    YUAN = "yuan", _("yuan (CNY)")
-    COUNT = "count", _("count")
+IndicatorUnit = Unit
 
 
 class Indicator(TimeStampedModel):

@@ -1,9 +1,11 @@
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel, TreeModel
+from core.search import search_index
 
 
 class IndustryScheme(models.TextChoices):
@@ -43,6 +45,7 @@ class Industry(TreeModel, TimeStampedModel):
     description = models.TextField(verbose_name=_("description"), blank=True)
 
     class Meta:
+        indexes = [search_index("industry_search_trgm")]
         ordering = ["code", "id"]
         verbose_name = _("industry")
         verbose_name_plural = _("industries")
@@ -71,3 +74,16 @@ class Industry(TreeModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        super().clean()
+        parent = self.parent
+        if parent is None:
+            return
+        if self.scheme and parent.scheme != self.scheme:
+            raise ValidationError({"parent": _("An industry sits below one of the same scheme.")})
+        if self.pk and (
+            parent.pk == self.pk
+            or (self.path and parent.path.split(".")[: len(self.path.split("."))] == self.path.split("."))
+        ):
+            raise ValidationError({"parent": _("An industry cannot be placed below itself.")})

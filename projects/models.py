@@ -5,10 +5,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.choices import CURRENCY_CHOICES, DEFAULT_CURRENCY, DatePrecision, Qualifier
+from core.choices import CURRENCY_CHOICES, DEFAULT_CURRENCY, DatePrecision, Qualifier, Unit
 from core.constraints import date_precision_constraint, non_negative_constraint, qualifier_constraint
 from core.models import TimeStampedModel
 from core.periods import PERIOD_PATTERN
+from core.search import search_index
 
 CURRENCIES = [code for code, _label in CURRENCY_CHOICES]
 
@@ -163,6 +164,7 @@ class Project(TimeStampedModel):
             ),
         ]
         indexes = [
+            search_index("project_search_trgm"),
             models.Index(fields=["stage", "id"], name="projects_project_stage_idx"),
             models.Index(fields=["region", "id"], name="projects_project_region_idx"),
         ]
@@ -293,20 +295,25 @@ class FundsInPlace(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
-        if self.project_id and self.as_of and self.amount is not None:
-            earlier = (
-                FundsInPlace.objects.filter(project_id=self.project_id, as_of__lt=self.as_of)
-                .exclude(pk=self.pk)
-                .order_by("-as_of")
-                .first()
+        if not (self.project_id and self.as_of and self.amount is not None):
+            return
+        others = FundsInPlace.objects.filter(project_id=self.project_id).exclude(pk=self.pk)
+        earlier = others.filter(as_of__lt=self.as_of).order_by("-as_of").first()
+        later = others.filter(as_of__gt=self.as_of).order_by("as_of").first()
+        if earlier and earlier.amount > self.amount:
+            raise ValidationError(
+                {
+                    "amount": _("Funds in place are cumulative: %(amount)s had already arrived by %(date)s.")
+                    % {"amount": earlier.amount, "date": earlier.as_of}
+                }
             )
-            if earlier and earlier.amount > self.amount:
-                raise ValidationError(
-                    {
-                        "amount": _("Funds in place are cumulative: %(earlier)s had already arrived by %(date)s.")
-                        % {"earlier": earlier.amount, "date": earlier.as_of}
-                    }
-                )
+        if later and later.amount < self.amount:
+            raise ValidationError(
+                {
+                    "amount": _("Funds in place are cumulative: only %(amount)s had arrived by the later %(date)s.")
+                    % {"amount": later.amount, "date": later.as_of}
+                }
+            )
 
 
 class ParticipantRole(models.TextChoices):
@@ -430,13 +437,6 @@ class Metric(models.TextChoices):
     COMPANIES_BROUGHT_IN = "companies_brought_in", _("companies brought in")
     PROJECT_COUNT = "project_count", _("number of projects")
     OTHER = "other", _("other")
-
-
-class Unit(models.TextChoices):
-    YUAN = "yuan", _("yuan (CNY)")
-    PERCENT = "percent", _("percent")
-    PERCENTAGE_POINTS = "percentage_points", _("percentage points")
-    COUNT = "count", _("count")
 
 
 class Figure(TimeStampedModel):

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel, TreeModel
+from core.search import search_index
 
 
 class RegionLevel(models.TextChoices):
@@ -102,6 +103,7 @@ class Region(TreeModel, TimeStampedModel):
     )
 
     class Meta:
+        indexes = [search_index("region_search_trgm")]
         ordering = ["code", "id"]
         verbose_name = _("region")
         verbose_name_plural = _("regions")

@@ -1,6 +1,7 @@
 from django.db import migrations
 
 from core.periods import PERIOD_BOUNDS_SQL
+from core.search import SEARCH_TEXT_SQL
 from core.trees import TREE_FUNCTIONS_SQL
 
 
@@ -23,4 +24,5 @@ class Migration(migrations.Migration):
             "CREATE EXTENSION IF NOT EXISTS pg_trgm;",
             reverse_sql=migrations.RunSQL.noop,
         ),
+        migrations.RunSQL(SEARCH_TEXT_SQL, reverse_sql="DROP FUNCTION IF EXISTS tracker_search_text(text, text, text[]);"),
     ]

@@ -40,6 +40,29 @@ $$;
 
 CREATE TRIGGER projects_milestone_sync_stage AFTER INSERT OR UPDATE OR DELETE ON projects_milestone
 FOR EACH ROW EXECUTE FUNCTION projects_sync_stage();
+
+-- And a write to the project itself (a stale form, a bulk update) cannot move it behind them.
+CREATE OR REPLACE FUNCTION projects_keep_stage() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    reached text;
+BEGIN
+    IF NEW.stage IN ('on_hold', 'cancelled') THEN
+        RETURN NEW;
+    END IF;
+    SELECT m.stage INTO reached FROM projects_milestone m
+    WHERE m.project_id = NEW.id AND NOT m.is_planned AND projects_stage_rank(m.stage) IS NOT NULL
+    ORDER BY projects_stage_rank(m.stage) DESC
+    LIMIT 1;
+    IF reached IS NOT NULL THEN
+        NEW.stage := reached;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER projects_project_keep_stage BEFORE UPDATE OF stage ON projects_project
+FOR EACH ROW EXECUTE FUNCTION projects_keep_stage();
 """
 
 
@@ -51,7 +74,9 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunSQL(
             STAGE_SQL,
-            reverse_sql="DROP TRIGGER IF EXISTS projects_milestone_sync_stage ON projects_milestone;"
+            reverse_sql="DROP TRIGGER IF EXISTS projects_project_keep_stage ON projects_project;"
+            "DROP FUNCTION IF EXISTS projects_keep_stage();"
+            "DROP TRIGGER IF EXISTS projects_milestone_sync_stage ON projects_milestone;"
             "DROP FUNCTION IF EXISTS projects_sync_stage(); DROP FUNCTION IF EXISTS projects_stage_rank(text);",
         ),
         migrations.RunSQL(

@@ -1,0 +1,44 @@
+"""Free-text search over English and Chinese names and aliases, backed by a trigram index.
+
+Each searchable model indexes `tracker_search_text(name, name_zh, aliases)`, a lower-cased
+concatenation, with GIN `gin_trgm_ops`; `?search=` becomes `LIKE '%term%'` on that expression,
+which the index answers.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models import F, Func
+
+MAX_SEARCH_LENGTH = 100
+
+SEARCH_TEXT_SQL = r"""
+CREATE OR REPLACE FUNCTION tracker_search_text(name text, name_zh text, aliases text[]) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT lower(concat_ws(' ', name, name_zh, array_to_string(aliases, ' ')))
+$$;
+"""
+
+
+class SearchText(Func):
+    function = "tracker_search_text"
+    output_field = models.TextField()
+
+    def __init__(self, name: str = "name", name_zh: str = "name_zh", aliases: str = "aliases") -> None:
+        super().__init__(F(name), F(name_zh), F(aliases))
+
+
+def search_index(name: str) -> GinIndex:
+    return GinIndex(OpClass(SearchText(), name="gin_trgm_ops"), name=name)
+
+
+def search_filter(queryset: models.QuerySet, term: str, *extra_prefix_fields: str) -> models.QuerySet:
+    """Rows whose names or aliases contain `term` (any case), or whose codes start with it."""
+    term = term.strip().lower()
+    if not term:
+        return queryset
+    condition = models.Q(search_text__contains=term)
+    for field in extra_prefix_fields:
+        condition |= models.Q(**{f"{field}__istartswith": term})
+    return queryset.alias(search_text=SearchText()).filter(condition)

@@ -1,0 +1,294 @@
+from itertools import pairwise
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import AliasSearchMixin, DistinctRowsFormSet, kept_forms, titled_choices_filter
+from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, ParticipantRole, Project
+
+PROJECT_SEARCH_FIELDS = ("project__name", "project__name_zh", "project__slug")
+COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
+FIGURE_FIELDS = (
+    "metric",
+    "label",
+    "period",
+    "value",
+    "unit",
+    "qualifier",
+    "is_estimated",
+    "is_derived",
+    "formula",
+    "citation",
+)
+
+
+class ParticipantFormSet(BaseInlineFormSet):
+    """Catches a second lead investor in the form; the database would only refuse it on save."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        leads = [form for form in kept_forms(self) if form.cleaned_data.get("role") == ParticipantRole.LEAD_INVESTOR]
+        if len(leads) > 1:
+            raise ValidationError(_("A project has at most one lead investor."), code="lead_investor")
+
+
+class FundsInPlaceFormSet(BaseInlineFormSet):
+    """Funds in place are cumulative: a later date never shows less money than an earlier one.
+
+    The model checks a figure against those already saved; this checks the figures entered
+    together, which the model cannot see yet.
+    """
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        figures = sorted(
+            (form.cleaned_data["as_of"], form.cleaned_data["amount"])
+            for form in kept_forms(self)
+            if form.cleaned_data.get("as_of") and form.cleaned_data.get("amount") is not None
+        )
+        for (earlier_date, earlier), (date, amount) in pairwise(figures):
+            if amount < earlier:
+                raise ValidationError(
+                    _(
+                        "Funds in place are cumulative: %(amount)s by %(date)s is less than "
+                        "%(earlier)s by %(earlier_date)s."
+                    )
+                    % {"amount": amount, "date": date, "earlier": earlier, "earlier_date": earlier_date},
+                    code="not_cumulative",
+                )
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    formset = ParticipantFormSet
+    fields = ("company", "role", "share", "note", "citation")
+    autocomplete_fields = ("company", "citation")
+    formfield_overrides = COMPACT_TEXT
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "company")
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    fields = ("stage", "date", "date_precision", "is_planned", "note", "citation")
+    autocomplete_fields = ("citation",)
+    formfield_overrides = COMPACT_TEXT
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project")
+
+
+class FundsInPlaceInline(admin.TabularInline):
+    model = FundsInPlace
+    formset = FundsInPlaceFormSet
+    fields = ("as_of", "amount", "currency", "qualifier", "citation")
+    autocomplete_fields = ("citation",)
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project")
+
+
+class FigureFormSet(DistinctRowsFormSet):
+    distinct_fields = ("metric", "period", "label")
+    distinct_message = _("Two figures give the same metric for the same period; tell them apart by their label.")
+
+
+class FigureInline(admin.TabularInline):
+    """Figures a source states about the project the page shows; `companies.admin` reuses it with
+    `fk_name = "company"` for the figures about a company."""
+
+    model = Figure
+    fk_name = "project"
+    formset = FigureFormSet
+    fields = FIGURE_FIELDS
+    autocomplete_fields = ("citation",)
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "company")
+
+
+class FollowUpInline(admin.TabularInline):
+    model = FollowUp
+    fields = ("happened_on", "author", "action", "next_step", "next_step_due")
+    autocomplete_fields = ("author",)
+    formfield_overrides = COMPACT_TEXT
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "author")
+
+
+class TrackedByFilter(admin.SimpleListFilter):
+    """Lets an officer see the projects they follow, or those nobody follows yet."""
+
+    title = _("tracked by")
+    parameter_name = "tracked"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("me")), ("nobody", _("nobody"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(tracked_by=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(tracked_by__isnull=True)
+        return queryset
+
+
+@admin.register(Project)
+class ProjectAdmin(AliasSearchMixin, admin.ModelAdmin):
+    list_display = (
+        "name",
+        "name_zh",
+        "region",
+        "stage",
+        "planned_investment",
+        "currency",
+        "investment_qualifier",
+        "tracked_by",
+    )
+    list_select_related = ("region", "tracked_by")
+    list_filter = (
+        "stage",
+        "kind",
+        "investment_qualifier",
+        ("region__level", titled_choices_filter(_("region level"))),
+        TrackedByFilter,
+    )
+    search_fields = ("name", "name_zh", "slug", "region__name", "region__name_zh")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("region", "programme", "investment_citation", "tracked_by", "industries")
+    fieldsets = (
+        (None, {"fields": ("name", "name_zh", "aliases", "slug", "kind", "programme", "region", "industries")}),
+        (_("Stage"), {"fields": ("stage", "stage_reason")}),
+        (
+            _("Investment"),
+            {"fields": ("planned_investment", "currency", "investment_qualifier", "investment_citation")},
+        ),
+        (None, {"fields": ("tracked_by", "description")}),
+    )
+    inlines = (ParticipantInline, MilestoneInline, FundsInPlaceInline, FigureInline, FollowUpInline)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "stage":
+            kwargs["help_text"] = _(
+                "Follows the actual milestones below: record a milestone to move the project on. "
+                "Choose on hold or cancelled, with the reason, to take it out of the funnel."
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("tracked_by", request.user.pk)
+        return initial
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not FollowUp:
+            super().save_formset(request, form, formset, change)
+            return
+        # A follow-up entered without an author was written by whoever saves it.
+        for follow_up in formset.save(commit=False):
+            if follow_up.author_id is None:
+                follow_up.author = request.user
+            follow_up.save()
+        for follow_up in formset.deleted_objects:
+            follow_up.delete()
+        formset.save_m2m()
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # A database trigger moved the stage to the furthest actual milestone just saved.
+        form.instance.refresh_from_db(fields=["stage"])
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ("project", "stage", "date", "date_precision", "is_planned")
+    list_select_related = ("project",)
+    list_filter = ("stage", "is_planned", "date_precision")
+    search_fields = (*PROJECT_SEARCH_FIELDS, "note")
+    autocomplete_fields = ("project", "citation")
+    fields = ("project", "stage", "date", "date_precision", "is_planned", "note", "citation")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project")
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    list_display = ("project", "company", "role", "share")
+    list_select_related = ("project", "company")
+    list_filter = ("role",)
+    search_fields = (*PROJECT_SEARCH_FIELDS, "company__name", "company__name_zh")
+    autocomplete_fields = ("project", "company", "citation")
+    fields = ("project", "company", "role", "share", "note", "citation")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "company")
+
+
+@admin.register(FundsInPlace)
+class FundsInPlaceAdmin(admin.ModelAdmin):
+    list_display = ("project", "as_of", "amount", "currency", "qualifier")
+    list_select_related = ("project",)
+    list_filter = ("currency", "qualifier")
+    search_fields = PROJECT_SEARCH_FIELDS
+    autocomplete_fields = ("project", "citation")
+    fields = ("project", "as_of", "amount", "currency", "qualifier", "citation")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project")
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ("project", "happened_on", "author", "action_excerpt", "next_step_due")
+    list_select_related = ("project", "author")
+    list_filter = ("happened_on", "next_step_due")
+    search_fields = (*PROJECT_SEARCH_FIELDS, "action", "next_step")
+    autocomplete_fields = ("project", "author")
+    fields = ("project", "happened_on", "author", "action", "next_step", "next_step_due")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "author")
+
+    def save_model(self, request, obj, form, change) -> None:
+        if obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("what was done"), ordering="action")
+    def action_excerpt(self, obj) -> str:
+        return Truncator(obj.action).chars(80)
+
+
+@admin.register(Figure)
+class FigureAdmin(admin.ModelAdmin):
+    list_display = ("subject", "metric", "label", "period", "value", "unit", "qualifier", "is_estimated", "is_derived")
+    list_select_related = ("project", "company")
+    list_filter = ("metric", "unit", "qualifier", "is_estimated", "is_derived")
+    search_fields = (*PROJECT_SEARCH_FIELDS, "company__name", "company__name_zh", "label", "period")
+    autocomplete_fields = ("project", "company", "citation")
+    fields = ("project", "company", *FIGURE_FIELDS[:3], "period_start", "period_end", *FIGURE_FIELDS[3:])
+    readonly_fields = ("period_start", "period_end")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "company")
+
+    @admin.display(description=_("project or company"))
+    def subject(self, obj) -> str:
+        return str(obj.project or obj.company)
