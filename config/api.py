@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
-from rest_framework import exceptions, pagination, permissions, status
+from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
@@ -22,15 +24,6 @@ class ReadOnlyOrStaffModelPermissions(permissions.DjangoModelPermissions):
         if not (request.user and request.user.is_authenticated and request.user.is_staff):
             return False
         return super().has_permission(request, view)
-
-
-class PageNumberPagination(pagination.PageNumberPagination):
-    """Page numbers with a count, for UI tables. `page_size` above the maximum gets the maximum."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    page_size_query_description = "Rows per page: default 50, at most 500 (larger values give 500)."
-    max_page_size = 500
 
 
 class Conflict(exceptions.APIException):
@@ -53,7 +46,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     Django's own exceptions are mapped first so that model validation and PROTECT give 400/409,
     never 500.
     """
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, IntegrityError | DataError):
+        exc = _database_refusal(exc)
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = Conflict(_describe_protected(exc))
@@ -72,6 +67,30 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+class DatabaseRefused(exceptions.ValidationError):
+    """The database refused a write that validation let through (a race, or a rule only it checks)."""
+
+
+def _constraint_messages() -> dict[str, str]:
+    messages = {}
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            messages[constraint.name] = str(constraint.violation_error_message or constraint.name)
+    return messages
+
+
+def _database_refusal(exc: IntegrityError | DataError) -> exceptions.APIException:
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    name = getattr(diag, "constraint_name", None) or ""
+    sqlstate = getattr(cause, "sqlstate", "") or ""
+    message = _constraint_messages().get(name) or getattr(diag, "message_primary", None) or "The database refused it."
+    if sqlstate == "23505":  # unique_violation: someone else already holds this key
+        return Conflict({"code": "unique", "constraint": name, "message": message})
+    detail = {"non_field_errors": [exceptions.ErrorDetail(message, code=name or "database")]}
+    return DatabaseRefused(detail)
+
+
 def error_body(exc: exceptions.APIException) -> dict[str, Any]:
     if isinstance(exc, exceptions.ValidationError):
         fields = _field_errors(exc.detail)
@@ -79,6 +98,8 @@ def error_body(exc: exceptions.APIException) -> dict[str, Any]:
         body["fields"] = fields
         return body
     detail = exc.detail
+    if isinstance(detail, dict) and "message" in detail:
+        return {key: str(value) for key, value in detail.items()}
     codes = exc.get_codes()
     return {"code": codes if isinstance(codes, str) else exc.default_code, "message": str(detail)}
 

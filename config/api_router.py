@@ -1,8 +1,15 @@
-"""One router for the whole API; each app registers its collections in its own `urls.py`."""
+"""API v1: one router, to which every app adds its collections."""
 
-from rest_framework.routers import DefaultRouter
+from companies import urls as companies_urls
+from config.routers import router
+from indicators import urls as indicators_urls
+from industries import urls as industries_urls
+from projects import urls as projects_urls
+from regions import urls as regions_urls
+from sources import urls as sources_urls
 
-router = DefaultRouter()
+for app_urls in (regions_urls, industries_urls, companies_urls, projects_urls, indicators_urls, sources_urls):
+    app_urls.register(router)
 
 app_name = "api"
 urlpatterns = router.urls

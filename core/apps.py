@@ -6,3 +6,7 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI extension of the API's related-record fields.
+        import config.schema  # noqa: F401

@@ -149,14 +149,15 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
+        "config.csv.CSVRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "config.ordering.StableOrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "config.api.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.TrackerPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.TrackerAutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
@@ -176,7 +177,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "SourceKindEnum": "sources.models.SourceKind",
+        "CompanyKindEnum": "companies.models.CompanyKind",
+        "ProjectKindEnum": "projects.models.ProjectKind",
+        "StageEnum": "projects.models.Stage",
+        "QualifierEnum": "core.choices.Qualifier",
+        "DatePrecisionEnum": "core.choices.DatePrecision",
+        "UnitEnum": "core.choices.Unit",
+        "RegionLevelEnum": "regions.models.RegionLevel",
+        "CurrencyEnum": "core.choices.CURRENCY_CHOICES",
+    },
 }
 
 # ACCOUNTS

@@ -1,0 +1,77 @@
+"""Base serializer pieces: model rules as the single source of validation, related records by key."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from rest_framework import serializers
+from rest_framework.fields import get_error_detail
+
+
+class ValidatedModelSerializer(serializers.ModelSerializer):
+    """Runs the model's `full_clean()` (field rules, `clean()`, constraints) before saving.
+
+    The model and its database constraints are the one place rules live; the API only reports
+    their verdicts as 400s, per field.
+    """
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        m2m = {f.name for f in model._meta.many_to_many}
+        plain = {key: value for key, value in attrs.items() if key not in m2m}
+        if self.instance is None:
+            instance = model(**plain)
+        else:
+            instance = copy.copy(self.instance)
+            for key, value in plain.items():
+                setattr(instance, key, value)
+        try:
+            instance.full_clean(exclude=list(m2m))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(get_error_detail(exc)) from exc
+        # clean() may normalise values (a credit code is upper-cased): keep what it decided.
+        for key in plain:
+            attrs[key] = getattr(instance, key)
+        return attrs
+
+
+class KeyRelatedField(serializers.RelatedField):
+    """A related record written as its key (a region's code, a company's id or slug) and read
+    back as a short summary (`summary_serializer`), so list rows need no second request."""
+
+    default_error_messages = {
+        "does_not_exist": "No {model} has the key {value!r}.",
+        "invalid": "Give the key of a {model} as a string or number.",
+    }
+
+    def __init__(self, *, summary_serializer: type[serializers.Serializer], lookup: tuple[str, ...], **kwargs):
+        self.summary_serializer = summary_serializer
+        self.lookup = lookup
+        super().__init__(**kwargs)
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+    def to_internal_value(self, data: Any) -> models.Model:
+        queryset = self.get_queryset()
+        name = queryset.model._meta.verbose_name
+        if isinstance(data, dict):
+            data = next((data[field] for field in self.lookup if field in data), data.get("id"))
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid", model=name)
+        for field in self.lookup:
+            if field == "pk" and not str(data).isdigit():
+                continue
+            try:
+                return queryset.get(**{field: data})
+            except (ObjectDoesNotExist, ValueError, TypeError):
+                continue
+        self.fail("does_not_exist", model=name, value=data)
+
+    def to_representation(self, value: models.Model) -> dict[str, Any]:
+        return self.summary_serializer(value, context=self.context).data

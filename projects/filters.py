@@ -1,0 +1,108 @@
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+
+from config.filters import SearchFilterSet, industry_subtree_filter, region_subtree_filter
+from projects.models import Milestone, Participant, ParticipantRole, Project, ProjectKind, Stage
+
+INVESTOR_ROLES = [ParticipantRole.INVESTOR, ParticipantRole.LEAD_INVESTOR]
+
+
+def _company_condition(value: str, prefix: str = "company__") -> Q:
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        return Q(**{f"{prefix}id": int(value)}) | Q(**{f"{prefix}slug": value})
+    return Q(**{f"{prefix}slug": value})
+
+
+class ProjectFilterSet(SearchFilterSet):
+    region = region_subtree_filter("region__path", help_text=_("Region code: projects in it or anywhere below it."))
+    stage = django_filters.MultipleChoiceFilter(
+        choices=Stage.choices, help_text=_("One or more stages (repeat the parameter: stage=signed&stage=landed).")
+    )
+    industry = industry_subtree_filter(
+        "path", through=Project.industries.through, owner="project", help_text=_("Industry code, narrower included.")
+    )
+    company = django_filters.CharFilter(
+        method="filter_company", max_length=120, help_text=_("Id or slug of a company taking part in any role.")
+    )
+    investor = django_filters.CharFilter(
+        method="filter_investor", max_length=120, help_text=_("Id or slug of a company investing (lead or not).")
+    )
+    min_investment = django_filters.NumberFilter(
+        field_name="planned_investment", lookup_expr="gte", help_text=_("Planned investment at least this (yuan).")
+    )
+    max_investment = django_filters.NumberFilter(
+        field_name="planned_investment", lookup_expr="lte", help_text=_("Planned investment at most this (yuan).")
+    )
+    has_investment = django_filters.BooleanFilter(
+        field_name="planned_investment",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text=_("true: only projects with a planned investment; false: only those without."),
+    )
+    milestone_after = django_filters.DateFilter(
+        method="filter_milestones", help_text=_("An actual milestone on or after this date (YYYY-MM-DD).")
+    )
+    milestone_before = django_filters.DateFilter(
+        method="filter_milestones", help_text=_("An actual milestone on or before this date (YYYY-MM-DD).")
+    )
+    milestone_stage = django_filters.MultipleChoiceFilter(
+        choices=Stage.choices,
+        method="filter_milestones",
+        help_text=_("Limit milestone_after/before to milestones of these stages (e.g. landed)."),
+    )
+    kind = django_filters.ChoiceFilter(choices=ProjectKind.choices, help_text=_("project or programme."))
+    programme = django_filters.CharFilter(
+        method="filter_programme", max_length=120, help_text=_("Id or slug of a programme: its projects.")
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "region", "stage", "industry", "company", "investor", "min_investment", "max_investment",
+            "has_investment", "milestone_after", "milestone_before", "milestone_stage", "kind", "programme", "search",
+        ]  # fmt: skip
+
+    def filter_company(self, queryset, name, value):
+        links = Participant.objects.filter(_company_condition(value), project_id=OuterRef("pk"))
+        return queryset.filter(Exists(links))
+
+    def filter_investor(self, queryset, name, value):
+        links = Participant.objects.filter(
+            _company_condition(value), project_id=OuterRef("pk"), role__in=INVESTOR_ROLES
+        )
+        return queryset.filter(Exists(links))
+
+    def filter_programme(self, queryset, name, value):
+        return queryset.filter(_company_condition(value, prefix="programme__"))
+
+    def filter_milestones(self, queryset, name, value):
+        # The three milestone parameters describe one milestone together; apply them once.
+        if getattr(self, "_milestones_applied", False):
+            return queryset
+        self._milestones_applied = True
+        data = self.form.cleaned_data
+        after, before, stages = data.get("milestone_after"), data.get("milestone_before"), data.get("milestone_stage")
+        if not (after or before or stages):
+            return queryset
+        milestones = Milestone.objects.filter(project_id=OuterRef("pk"), is_planned=False)
+        if after:
+            milestones = milestones.filter(date__gte=after)
+        if before:
+            milestones = milestones.filter(date__lte=before)
+        if stages:
+            milestones = milestones.filter(stage__in=stages)
+        return queryset.filter(Exists(milestones))
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        after, before = data.get("milestone_after"), data.get("milestone_before")
+        if after and before and after > before:
+            raise ValidationError(
+                {"milestone_before": [_("milestone_before must not be earlier than milestone_after.")]}
+            )
+        min_i, max_i = data.get("min_investment"), data.get("max_investment")
+        if min_i is not None and max_i is not None and min_i > max_i:
+            raise ValidationError({"max_investment": [_("max_investment must not be below min_investment.")]})
+        return super().filter_queryset(queryset)

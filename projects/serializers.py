@@ -1,0 +1,188 @@
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from companies.serializers import CompanySummarySerializer, FigureSerializer, company_field
+from config.serializers import KeyRelatedField, ValidatedModelSerializer
+from industries.serializers import industry_codes_field
+from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
+from regions.serializers import region_field
+from sources.serializers import citation_field
+
+
+class ProjectSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Project
+        fields = ["id", "slug", "name", "name_zh"]
+        read_only_fields = fields
+
+
+def project_field(**kwargs) -> KeyRelatedField:
+    return KeyRelatedField(
+        summary_serializer=ProjectSummarySerializer, lookup=("pk", "slug"), queryset=Project.objects.all(), **kwargs
+    )
+
+
+class ProjectSerializer(ValidatedModelSerializer):
+    programme = project_field(
+        required=False, allow_null=True, help_text="Id or slug of the programme (cluster) this project belongs to."
+    )
+    region = region_field(help_text="Code of the region the project is located in (any level, a block included).")
+    industries = industry_codes_field()
+    planned_investment = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text='Planned total investment (总投资) as a decimal string in `currency`, e.g. "2000000000.00".',
+    )
+    investment_citation = citation_field()
+    lead_investor = serializers.SerializerMethodField(help_text="The lead investor, if one is recorded.")
+    tracked_by = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_staff=True),
+        required=False,
+        allow_null=True,
+        help_text="Username of the staff member who tracks the project (跟踪人).",
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "id", "slug", "name", "name_zh", "aliases", "kind", "programme", "region", "industries", "stage",
+            "stage_reason", "planned_investment", "currency", "investment_qualifier", "investment_citation",
+            "lead_investor", "tracked_by", "description", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "lead_investor", "created_at", "updated_at"]
+
+    @extend_schema_field(CompanySummarySerializer(allow_null=True))
+    def get_lead_investor(self, project: Project) -> dict | None:
+        # Read from the list queryset's annotation: no query per row.
+        return getattr(project, "lead_investor", None)
+
+
+class CurrentProjectDefault:
+    """The project named in the URL of a project's sub-resource."""
+
+    requires_context = True
+
+    def __call__(self, serializer_field):
+        return serializer_field.context["view"].get_project()
+
+
+class ProjectChildSerializer(ValidatedModelSerializer):
+    """A record of one project: the project comes from the URL, so model rules see it."""
+
+    project = serializers.HiddenField(default=CurrentProjectDefault())
+
+
+class ParticipantSerializer(ProjectChildSerializer):
+    company = company_field(help_text="Id or slug of the company.")
+    citation = citation_field()
+
+    class Meta:
+        model = Participant
+        fields = ["id", "project", "company", "role", "share", "note", "citation", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class MilestoneSerializer(ProjectChildSerializer):
+    citation = citation_field()
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "project",
+            "stage",
+            "date",
+            "date_precision",
+            "is_planned",
+            "note",
+            "citation",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class FundsInPlaceSerializer(ProjectChildSerializer):
+    citation = citation_field()
+    amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0)
+
+    class Meta:
+        model = FundsInPlace
+        fields = ["id", "project", "as_of", "amount", "currency", "qualifier", "citation", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class FigureWriteSerializer(ProjectChildSerializer):
+    citation = citation_field()
+
+    class Meta:
+        model = Figure
+        fields = [
+            "id", "project", "metric", "label", "period", "period_start", "period_end", "value", "unit", "qualifier",
+            "is_estimated", "is_derived", "formula", "citation", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "period_start", "period_end", "created_at", "updated_at"]
+
+
+class FollowUpSerializer(ProjectChildSerializer):
+    author = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Who recorded it (the requesting user)."
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "project",
+            "happened_on",
+            "author",
+            "action",
+            "next_step",
+            "next_step_due",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "author", "created_at", "updated_at"]
+
+
+class ProjectDetailSerializer(ProjectSerializer):
+    """A project with everything attached to it, each figure and milestone with its citation."""
+
+    participants = ParticipantSerializer(many=True, read_only=True)
+    milestones = MilestoneSerializer(many=True, read_only=True)
+    funds_in_place = FundsInPlaceSerializer(many=True, read_only=True)
+    figures = FigureSerializer(many=True, read_only=True)
+    follow_ups = FollowUpSerializer(many=True, read_only=True)
+    component_projects = ProjectSummarySerializer(many=True, read_only=True)
+
+    class Meta(ProjectSerializer.Meta):
+        fields = [
+            *ProjectSerializer.Meta.fields,
+            "participants", "milestones", "funds_in_place", "figures", "follow_ups", "component_projects",
+        ]  # fmt: skip
+
+
+class SummaryRowSerializer(serializers.Serializer):
+    key = serializers.CharField(allow_null=True, help_text="Region code, industry code, stage or year; null: none.")
+    label = serializers.CharField(help_text="Human name of the group.")
+    project_count = serializers.IntegerField(help_text="Projects in the group; each project counts once per row.")
+    total_investment = serializers.DecimalField(
+        max_digits=24, decimal_places=2, help_text="Sum of planned investment in CNY of the projects with an amount."
+    )
+    currency = serializers.CharField(help_text="Always CNY: amounts in other currencies are not added.")
+    includes_bounds = serializers.BooleanField(
+        help_text="True when a bound ('more than', 'at least', 'less than') or an 'about' figure went into the total."
+    )
+    projects_without_amount = serializers.IntegerField(help_text="Projects in the group with no amount recorded.")
+
+
+class SummarySerializer(serializers.Serializer):
+    group_by = serializers.CharField()
+    parent = serializers.JSONField(allow_null=True, help_text="The region or industry whose children form the rows.")
+    rows = SummaryRowSerializer(many=True)
+    totals = SummaryRowSerializer()

@@ -1,0 +1,21 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from config.filters import SearchFilterSet, region_subtree_filter
+from regions.models import Region, RegionLevel
+
+
+class RegionFilterSet(SearchFilterSet):
+    search_prefix_fields = ("code",)
+
+    level = django_filters.MultipleChoiceFilter(
+        choices=RegionLevel.choices, help_text=_("One or more levels (repeat the parameter).")
+    )
+    parent = django_filters.ModelChoiceFilter(
+        queryset=Region.objects.all(), to_field_name="code", help_text=_("Code of the parent: its direct children.")
+    )
+    within = region_subtree_filter("path", help_text=_("Code of a region: it and every region below it."))
+
+    class Meta:
+        model = Region
+        fields = ["level", "parent", "within", "search"]
