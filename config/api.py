@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -46,12 +46,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     Django's own exceptions are mapped first so that model validation and PROTECT give 400/409,
     never 500.
     """
-    if isinstance(exc, IntegrityError | DataError):
+    if isinstance(exc, ProtectedError | RestrictedError):  # before IntegrityError: they subclass it
+        exc = Conflict(_describe_protected(exc))
+    elif isinstance(exc, IntegrityError | DataError):
         exc = _database_refusal(exc)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, ProtectedError | RestrictedError):
-        exc = Conflict(_describe_protected(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -99,9 +99,9 @@ def error_body(exc: exceptions.APIException) -> dict[str, Any]:
         return body
     detail = exc.detail
     if isinstance(detail, dict) and "message" in detail:
-        return {key: str(value) for key, value in detail.items()}
+        return {key: _text(value) for key, value in detail.items()}
     codes = exc.get_codes()
-    return {"code": codes if isinstance(codes, str) else exc.default_code, "message": str(detail)}
+    return {"code": codes if isinstance(codes, str) else exc.default_code, "message": _text(detail)}
 
 
 def _field_errors(detail: Any, prefix: str = "") -> dict[str, list[dict[str, str]]]:
@@ -109,18 +109,24 @@ def _field_errors(detail: Any, prefix: str = "") -> dict[str, list[dict[str, str
     out: dict[str, list[dict[str, str]]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
+            key = "non_field_errors" if key == NON_FIELD_ERRORS else key  # model clean() and constraints say __all__
             name = f"{prefix}.{key}" if prefix else str(key)
             for field, errors in _field_errors(value, name).items():
                 out.setdefault(field, []).extend(errors)
     elif isinstance(detail, list):
         if all(isinstance(item, (exceptions.ErrorDetail, str)) for item in detail):
             key = prefix or "non_field_errors"
-            out[key] = [{"code": getattr(item, "code", "invalid"), "message": str(item)} for item in detail]
+            out[key] = [{"code": getattr(item, "code", "invalid"), "message": _text(item)} for item in detail]
         else:
             for index, item in enumerate(detail):
                 for field, errors in _field_errors(item, f"{prefix}[{index}]").items():
                     out.setdefault(field, []).extend(errors)
     else:
         key = prefix or "non_field_errors"
-        out[key] = [{"code": getattr(detail, "code", "invalid"), "message": str(detail)}]
+        out[key] = [{"code": getattr(detail, "code", "invalid"), "message": _text(detail)}]
     return out
+
+
+def _text(value: Any) -> str:
+    """A message that JSON can carry: messages echo input, and a lone surrogate ("\\ud800") would crash the renderer."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")

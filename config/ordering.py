@@ -1,16 +1,47 @@
 """Ordering with a stable tiebreak (imported by settings, so it must not import DRF views)."""
 
 from rest_framework import filters
+from rest_framework.exceptions import ValidationError
 
 
 class StableOrderingFilter(filters.OrderingFilter):
-    """`?ordering=` over the view's `ordering_fields`, always ending in `id` so pages never overlap."""
+    """`?ordering=` over the view's `ordering_fields`, always ending in `id` so pages never overlap.
+
+    An unknown field is a 400 naming `ordering`, like any other unreadable parameter, rather than
+    a silently different order.
+    """
 
     def get_ordering(self, request, queryset, view):
-        ordering = list(super().get_ordering(request, queryset, view) or [])
+        requested = self.get_requested_ordering(request, queryset, view)
+        # Without ?ordering, keep the order the view's queryset states (name, code, ...).
+        ordering = list(requested or queryset.query.order_by or queryset.model._meta.ordering or [])
         if not any(term.lstrip("-") in {"id", "pk"} for term in ordering):
             ordering.append("id")
         return ordering
+
+    def get_requested_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",")]
+            return self.remove_invalid_fields(queryset, fields, view, request)
+        return getattr(view, "ordering", None)
+
+    def get_valid_fields(self, queryset, view, context=None):
+        # `id`, the tiebreak of every order, may always be asked for.
+        fields = list(super().get_valid_fields(queryset, view, context or {}))
+        if not any(name in {"id", "pk"} for name, _label in fields):
+            fields.append(("id", "id"))
+        return fields
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = [name for name, _label in self.get_valid_fields(queryset, view, {"request": request})]
+        terms = [term for term in fields if term]
+        unknown = [term for term in terms if term.removeprefix("-") not in valid]
+        if unknown:
+            raise ValidationError(
+                {self.ordering_param: [f"Cannot sort by {', '.join(unknown)}; choose from {', '.join(valid)}."]}
+            )
+        return terms
 
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)
@@ -18,7 +49,7 @@ class StableOrderingFilter(filters.OrderingFilter):
         for param in params:
             param["description"] = (
                 f"Sort by one or more of: {', '.join(fields)} (prefix `-` for descending, comma-separated). "
-                "Ties are broken by id."
+                "Ties are broken by id; an unknown field is refused with 400."
             )
             param["schema"] = {"type": "string"}
         return params

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     page_size_query_description = (
-        f"Rows per page: {DEFAULT_PAGE_SIZE} by default, at most {MAX_PAGE_SIZE}; a larger value gives {MAX_PAGE_SIZE}."
+        f"Rows per page: {DEFAULT_PAGE_SIZE} by default, at most {MAX_PAGE_SIZE}; a larger value gives {MAX_PAGE_SIZE} "
+        "and a value that is not a positive whole number gives the default."
     )
     max_page_size = MAX_PAGE_SIZE
+    invalid_page_message = "Page {page_number} does not exist: {message}"
+
+    def get_page_number(self, request, paginator):
+        # A page that is not a number is a bad request; a number past the last page is a 404.
+        value = super().get_page_number(request, paginator)
+        if value in self.last_page_strings:
+            return value
+        if not (isinstance(value, int) or (value.isascii() and value.isdigit())) or int(value) < 1:
+            raise ValidationError({self.page_query_param: ["A page is a whole number from 1."]})
+        return int(value)
 
 
 class IdCursorPagination(pagination.CursorPagination):
@@ -30,6 +44,24 @@ class IdCursorPagination(pagination.CursorPagination):
 
     def get_ordering(self, request, queryset, view):
         return self.ordering
+
+    def decode_cursor(self, request):
+        # A cursor is only ever one this API wrote: anything else is refused as a bad parameter,
+        # including a forged position that would otherwise reach the id comparison.
+        encoded = request.query_params.get(self.cursor_query_param) or ""
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            cursor = None
+            valid = False
+        else:
+            # base64 decoding skips stray characters, so "%%%" would otherwise read as the first page.
+            valid = BASE64.fullmatch(encoded) is not None and (
+                cursor is None or cursor.position is None or str(cursor.position).isdigit()
+            )
+        if not valid:
+            raise ValidationError({self.cursor_query_param: ["Not a cursor from this API; start again with ?cursor=."]})
+        return cursor
 
 
 class TrackerPagination(pagination.BasePagination):
@@ -74,7 +106,10 @@ class TrackerPagination(pagination.BasePagination):
                 "name": "page",
                 "required": False,
                 "in": "query",
-                "description": "Page number (page mode, the default). Pages past the last answer 404.",
+                "description": (
+                    "Page number (page mode, the default). Pages past the last answer 404; a value that is not "
+                    "a whole number from 1 answers 400."
+                ),
                 "schema": {"type": "integer", "minimum": 1},
             },
             {
@@ -90,7 +125,8 @@ class TrackerPagination(pagination.BasePagination):
                 "in": "query",
                 "description": (
                     "Cursor mode: pass an empty value for the first page, then follow `next`. Rows come in id "
-                    "order and `count` is null. Best for walking large results."
+                    "order and `count` is null. Best for walking large results. A cursor this API did not write "
+                    "answers 400."
                 ),
                 "schema": {"type": "string"},
             },

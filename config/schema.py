@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
+from drf_spectacular.plumbing import get_view_model
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 _FIELD_ERROR = inline_serializer(
     "FieldError",
@@ -56,14 +58,14 @@ EXAMPLES = {
         403,
         {"error": {"code": "not_authenticated", "message": "Authentication credentials were not provided."}},
     ),
-    404: _example("Not found", 404, {"error": {"code": "not_found", "message": "No Project matches the given query."}}),
+    404: _example("Not found", 404, {"error": {"code": "not_found", "message": "Not found."}}),
     409: _example(
         "Still referenced",
         409,
         {
             "error": {
                 "code": "conflict",
-                "message": ("This record is still referenced by investment projects; delete or reassign those first."),
+                "message": "This record is still referenced by investment projects; delete or reassign those first.",
             }
         },
     ),
@@ -71,9 +73,26 @@ EXAMPLES = {
 DESCRIPTIONS = {
     400: "Invalid input or query parameter; `error.fields` names each offending one.",
     403: "Not signed in, or lacking the permission for this change.",
-    404: "No record has this key.",
+    404: "No record has this key, or the page or cursor asked for does not exist.",
     409: "Conflicts with existing data: a duplicate key, or a record still referenced by others.",
 }
+# Errors are JSON whatever the client asked for (see TrackerViewSet.finalize_response).
+ERROR_MEDIA_TYPES = ["application/json"]
+WRITE_METHODS = ("POST", "PUT", "PATCH")
+CSV = "text/csv"
+CSV_DESCRIPTIONS = {
+    True: (
+        "With `?format=csv` or `Accept: text/csv`: every row matching the filters, in the same order, "
+        "unpaginated and streamed; a header row, nested records as `parent.field` columns, lists joined "
+        "with `;`, money as plain decimal strings, UTF-8."
+    ),
+    False: "With `?format=csv` or `Accept: text/csv`: the same data as CSV, a header row and one line per record.",
+}
+_LOOKUP_NAMES = {"pk": "id", "id": "id", "slug": "slug", "code": "code"}
+
+
+def _is_page(value) -> bool:
+    return isinstance(value, dict) and {"count", "next", "previous", "results"} <= value.keys()
 
 
 def error_response(status: int) -> OpenApiResponse:
@@ -81,30 +100,125 @@ def error_response(status: int) -> OpenApiResponse:
 
 
 class TrackerAutoSchema(AutoSchema):
-    """Adds the error responses of each kind of operation, tags by collection, and summaries."""
+    """Adds the error responses of each kind of operation, tags by collection, and summaries.
+
+    Which errors an operation can return follows from its shape:
+    - 400: writes, and reads that validate query parameters (filters, `group_by`, a page or cursor);
+    - 403: writes and deletes (anonymous or without the model permission);
+    - 404: anything with a key in its path (a record, or the project of a sub-resource), and
+      paginated lists (a page or cursor past the end);
+    - 409: writes and deletes (a duplicate key lost to a concurrent write, a record still referenced).
+    """
 
     def _errors_for(self) -> list[int]:
         method = self.method.upper()
-        is_list = self._is_list_view()
-        statuses: list[int] = []
-        if method == "GET" and is_list:
-            statuses.append(400)
-        if method in ("POST", "PUT", "PATCH"):
-            statuses.append(400)
+        statuses: set[int] = set()
+        if method in WRITE_METHODS:
+            statuses.add(400)
+        if method == "GET" and (self._validates_query() or self._is_paginated_list()):
+            statuses.add(400)
         if method not in ("GET", "HEAD", "OPTIONS"):
-            statuses.append(403)
-        if not is_list or "{" in self.path.rsplit("/", 2)[-2] or "{project}" in self.path:
-            statuses.append(404)
-        if method in ("POST", "PUT", "PATCH", "DELETE"):
-            statuses.append(409)
-        return sorted(set(statuses))
+            statuses.update((403, 409))
+        if "{" in self.path or self._is_paginated_list():
+            statuses.add(404)
+        return sorted(statuses)
+
+    def _validates_query(self) -> bool:
+        if getattr(self.view, "filterset_class", None) and self.get_filter_backends():
+            return True
+        return any(
+            isinstance(parameter, OpenApiParameter) and parameter.required and parameter.location == "query"
+            for parameter in self.get_override_parameters()
+        )
+
+    def _is_paginated_list(self) -> bool:
+        return self.method.upper() == "GET" and self._is_list_view() and self._get_paginator() is not None
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for status in self._errors_for():
             if str(status) not in responses:
-                responses[str(status)] = self._get_response_for_code(error_response(status), str(status), direction)
+                responses[str(status)] = self._get_response_for_code(
+                    error_response(status), str(status), ERROR_MEDIA_TYPES, direction
+                )
         return responses
+
+    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        content = response.get("content", {})
+        if CSV in content:
+            if self.method.upper() == "GET" and str(status_code).startswith("2"):
+                # CSV is a text table, not the JSON shape: a client reads it as a string.
+                content[CSV] = {"schema": {"type": "string", "description": CSV_DESCRIPTIONS[self._is_list_view()]}}
+            else:
+                del content[CSV]
+        return response
+
+    def _get_examples(self, serializer, direction, media_type, status_code=None, extras=None):
+        examples = super()._get_examples(serializer, direction, media_type, status_code, extras)
+        for example in examples.values():
+            # drf-spectacular wraps a list's example row in a made-up page; an example written as a
+            # whole page (a real answer, with its count) is used as it is.
+            value = example.get("value")
+            results = value.get("results") if isinstance(value, dict) else None
+            if isinstance(results, list) and len(results) == 1 and _is_page(results[0]):
+                example["value"] = results[0]
+        return examples
+
+    def _get_format_parameters(self):
+        if self.method.upper() != "GET":
+            return []  # writes answer JSON; the format only chooses how reads are written
+        parameters = super()._get_format_parameters()
+        for parameter in parameters:
+            parameter["description"] = (
+                "json (the default) or csv; `Accept: text/csv` also gives CSV. Errors are always JSON."
+            )
+        return parameters
+
+    def _get_filter_parameters(self):
+        parameters = super()._get_filter_parameters()
+        if not self._is_list_view():
+            # An aggregate (the projects summary) takes the list's filters; its rows have their own order.
+            ordering_param = api_settings.ORDERING_PARAM
+            parameters = [parameter for parameter in parameters if parameter["name"] != ordering_param]
+        filterset_class = getattr(self.view, "filterset_class", None)
+        filters = filterset_class.base_filters if filterset_class else {}
+        for parameter in parameters:
+            # django-filter's help_text is dropped for filters typed with @extend_schema_field.
+            filter_field = filters.get(parameter["name"])
+            if not parameter.get("description") and filter_field is not None:
+                text = filter_field.extra.get("help_text") or filter_field.label
+                if text:
+                    parameter["description"] = str(text)
+        return parameters
+
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            parameter["schema"], parameter["description"] = self._path_parameter(parameter["name"])
+        return parameters
+
+    def _path_parameter(self, name: str) -> tuple[dict, str]:
+        """Keys are strings (a code, or an id or slug), except where only a numeric id is accepted."""
+        project_kwarg = getattr(self.view, "project_kwarg", None)
+        if name == project_kwarg:
+            return {"type": "string"}, "Id or slug of the project."
+        lookups = getattr(self.view, "lookup_fields", ("pk",))
+        model = get_view_model(self.view, emit_warnings=False)
+        noun = str(model._meta.verbose_name) if model is not None else "record"
+        names = " or ".join(dict.fromkeys(_LOOKUP_NAMES.get(lookup, lookup) for lookup in lookups))
+        description = f"{names.capitalize()} of the {noun}."
+        if tuple(lookups) == ("pk",):
+            return {"type": "integer"}, description
+        return {"type": "string"}, description
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and isinstance(serializer, serializers.ModelSerializer) and schema.get("properties"):
+            # A record is always answered with every field (null or empty when unset), whatever a write
+            # may leave out: a generated client can then read each field without guessing.
+            schema["required"] = sorted(schema["properties"])
+        return schema
 
     def get_tags(self) -> list[str]:
         parts = [p for p in self.path.split("/") if p and not p.startswith("{")]

@@ -11,6 +11,8 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.fields import get_error_detail
 
+from core.periods import period_bounds
+
 
 class ValidatedModelSerializer(serializers.ModelSerializer):
     """Runs the model's `full_clean()` (field rules, `clean()`, constraints) before saving.
@@ -40,6 +42,31 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class MoneyField(serializers.DecimalField):
+    """Money in yuan (or its currency), two decimal places, written as a decimal string or an integer.
+
+    A JSON float is refused: `2000000000.1` has already lost its exact value when the parser read it.
+    """
+
+    default_error_messages = {"float": 'Write money as a decimal string, such as "2000000000.00", not a float.'}
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=20, decimal_places=2, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, float | bool):
+            self.fail("float")
+        return super().to_internal_value(data)
+
+
+def validate_period(value: str) -> None:
+    """Refuse a malformed period on its own field: the model's check constraint alone names no field."""
+    try:
+        period_bounds(value)
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc), code="period") from exc
+
+
 class KeyRelatedField(serializers.RelatedField):
     """A related record written as its key (a region's code, a company's id or slug) and read
     back as a short summary (`summary_serializer`), so list rows need no second request."""
@@ -64,6 +91,8 @@ class KeyRelatedField(serializers.RelatedField):
             data = next((data[field] for field in self.lookup if field in data), data.get("id"))
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid", model=name)
+        if isinstance(data, str) and "\x00" in data:  # PostgreSQL cannot compare it: no record has it
+            self.fail("does_not_exist", model=name, value=data)
         for field in self.lookup:
             if field == "pk" and not str(data).isdigit():
                 continue
@@ -75,3 +104,15 @@ class KeyRelatedField(serializers.RelatedField):
 
     def to_representation(self, value: models.Model) -> dict[str, Any]:
         return self.summary_serializer(value, context=self.context).data
+
+
+class SlugKeyRelatedField(serializers.SlugRelatedField):
+    """A related record written and read as one of its keys (an industry code, a username).
+
+    A key with a NUL byte is reported as unknown on its field; PostgreSQL cannot even compare it.
+    """
+
+    def to_internal_value(self, data: Any) -> models.Model:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.serializers import KeyRelatedField, ValidatedModelSerializer
+from config.serializers import KeyRelatedField, ValidatedModelSerializer, validate_period
 from indicators.models import Indicator, Observation
 from regions.serializers import region_field
 from sources.serializers import citation_field
@@ -52,3 +52,4 @@ class ObservationSerializer(ValidatedModelSerializer):
             "is_derived", "formula", "citation", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "period_start", "period_end", "created_at", "updated_at"]
+        extra_kwargs = {"period": {"validators": [validate_period]}}

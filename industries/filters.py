@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from config.filters import SearchFilterSet, industry_subtree_filter
+from config.filters import BooleanFilter, CodeFilter, SearchFilterSet, industry_subtree_filter
 from industries.models import Industry, IndustryScheme
 
 
@@ -9,13 +9,9 @@ class IndustryFilterSet(SearchFilterSet):
     search_prefix_fields = ("code",)
 
     scheme = django_filters.ChoiceFilter(choices=IndustryScheme.choices, help_text=_("Classification scheme."))
-    parent = django_filters.ModelChoiceFilter(
-        queryset=Industry.objects.all(), to_field_name="code", help_text=_("Code of the parent: its direct children.")
-    )
+    parent = CodeFilter(queryset=Industry.objects.all(), help_text=_("Code of the parent: its direct children."))
     within = industry_subtree_filter("path", help_text=_("Code of an industry: it and every narrower one."))
-    root = django_filters.BooleanFilter(
-        field_name="parent", lookup_expr="isnull", help_text=_("true: only top-level industries.")
-    )
+    root = BooleanFilter(field_name="parent", lookup_expr="isnull", help_text=_("true: only top-level industries."))
 
     class Meta:
         model = Industry

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.serializers import KeyRelatedField, ValidatedModelSerializer
+from config.serializers import KeyRelatedField, SlugKeyRelatedField, ValidatedModelSerializer
 from industries.models import Industry
 
 
@@ -14,7 +14,7 @@ class IndustrySummarySerializer(serializers.ModelSerializer):
 
 def industry_codes_field(**kwargs) -> serializers.SlugRelatedField:
     """Industries written and read as a list of codes."""
-    return serializers.SlugRelatedField(
+    return SlugKeyRelatedField(
         slug_field="code",
         queryset=Industry.objects.all(),
         many=True,

@@ -1,18 +1,33 @@
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
 
-from config.filters import SearchFilterSet, industry_subtree_filter, region_subtree_filter
+from companies.models import Company
+from config.filters import BooleanFilter, KeyFilter, SearchFilterSet, industry_subtree_filter, region_subtree_filter
 from projects.models import Milestone, Participant, ParticipantRole, Project, ProjectKind, Stage
 
 INVESTOR_ROLES = [ParticipantRole.INVESTOR, ParticipantRole.LEAD_INVESTOR]
 
 
-def _company_condition(value: str, prefix: str = "company__") -> Q:
-    if value.isascii() and value.isdigit() and len(value) <= 18:
-        return Q(**{f"{prefix}id": int(value)}) | Q(**{f"{prefix}slug": value})
-    return Q(**{f"{prefix}slug": value})
+class ProjectFilterForm(forms.Form):
+    """Rules between parameters: a range must not be upside down."""
+
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("milestone_after"), data.get("milestone_before")
+        if after and before and after > before:
+            self.add_error(
+                "milestone_before",
+                ValidationError(_("milestone_before must not be earlier than milestone_after."), code="range"),
+            )
+        low, high = data.get("min_investment"), data.get("max_investment")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "max_investment", ValidationError(_("max_investment must not be below min_investment."), code="range")
+            )
+        return data
 
 
 class ProjectFilterSet(SearchFilterSet):
@@ -23,11 +38,15 @@ class ProjectFilterSet(SearchFilterSet):
     industry = industry_subtree_filter(
         "path", through=Project.industries.through, owner="project", help_text=_("Industry code, narrower included.")
     )
-    company = django_filters.CharFilter(
-        method="filter_company", max_length=120, help_text=_("Id or slug of a company taking part in any role.")
+    company = KeyFilter(
+        queryset=Company.objects.all(),
+        method="filter_company",
+        help_text=_("Id or slug of a company taking part in any role."),
     )
-    investor = django_filters.CharFilter(
-        method="filter_investor", max_length=120, help_text=_("Id or slug of a company investing (lead or not).")
+    investor = KeyFilter(
+        queryset=Company.objects.all(),
+        method="filter_investor",
+        help_text=_("Id or slug of a company investing (lead or not)."),
     )
     min_investment = django_filters.NumberFilter(
         field_name="planned_investment", lookup_expr="gte", help_text=_("Planned investment at least this (yuan).")
@@ -35,7 +54,7 @@ class ProjectFilterSet(SearchFilterSet):
     max_investment = django_filters.NumberFilter(
         field_name="planned_investment", lookup_expr="lte", help_text=_("Planned investment at most this (yuan).")
     )
-    has_investment = django_filters.BooleanFilter(
+    has_investment = BooleanFilter(
         field_name="planned_investment",
         lookup_expr="isnull",
         exclude=True,
@@ -53,35 +72,34 @@ class ProjectFilterSet(SearchFilterSet):
         help_text=_("Limit milestone_after/before to milestones of these stages (e.g. landed)."),
     )
     kind = django_filters.ChoiceFilter(choices=ProjectKind.choices, help_text=_("project or programme."))
-    programme = django_filters.CharFilter(
-        method="filter_programme", max_length=120, help_text=_("Id or slug of a programme: its projects.")
+    programme = KeyFilter(
+        queryset=Project.objects.filter(kind=ProjectKind.PROGRAMME),
+        field_name="programme",
+        help_text=_("Id or slug of a programme: its projects."),
+        error_messages={"invalid_choice": _("No programme has the id or slug %(value)s.")},
     )
 
     class Meta:
         model = Project
+        form = ProjectFilterForm
         fields = [
             "region", "stage", "industry", "company", "investor", "min_investment", "max_investment",
             "has_investment", "milestone_after", "milestone_before", "milestone_stage", "kind", "programme", "search",
         ]  # fmt: skip
 
     def filter_company(self, queryset, name, value):
-        links = Participant.objects.filter(_company_condition(value), project_id=OuterRef("pk"))
-        return queryset.filter(Exists(links))
+        return queryset.filter(Exists(Participant.objects.filter(company=value, project_id=OuterRef("pk"))))
 
     def filter_investor(self, queryset, name, value):
-        links = Participant.objects.filter(
-            _company_condition(value), project_id=OuterRef("pk"), role__in=INVESTOR_ROLES
-        )
+        links = Participant.objects.filter(company=value, project_id=OuterRef("pk"), role__in=INVESTOR_ROLES)
         return queryset.filter(Exists(links))
 
-    def filter_programme(self, queryset, name, value):
-        return queryset.filter(_company_condition(value, prefix="programme__"))
-
     def filter_milestones(self, queryset, name, value):
-        # The three milestone parameters describe one milestone together; apply them once.
-        if getattr(self, "_milestones_applied", False):
-            return queryset
-        self._milestones_applied = True
+        # The three milestone parameters describe one milestone together: filter_queryset applies them.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         after, before, stages = data.get("milestone_after"), data.get("milestone_before"), data.get("milestone_stage")
         if not (after or before or stages):
@@ -94,15 +112,3 @@ class ProjectFilterSet(SearchFilterSet):
         if stages:
             milestones = milestones.filter(stage__in=stages)
         return queryset.filter(Exists(milestones))
-
-    def filter_queryset(self, queryset):
-        data = self.form.cleaned_data
-        after, before = data.get("milestone_after"), data.get("milestone_before")
-        if after and before and after > before:
-            raise ValidationError(
-                {"milestone_before": [_("milestone_before must not be earlier than milestone_after.")]}
-            )
-        min_i, max_i = data.get("min_investment"), data.get("max_investment")
-        if min_i is not None and max_i is not None and min_i > max_i:
-            raise ValidationError({"max_investment": [_("max_investment must not be below min_investment.")]})
-        return super().filter_queryset(queryset)

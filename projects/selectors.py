@@ -12,7 +12,17 @@ from django.db.models.functions import JSONObject
 
 from core.choices import BOUND_QUALIFIERS, Qualifier
 from industries.models import Industry
-from projects.models import Figure, FollowUp, Milestone, Participant, ParticipantRole, Project, ProjectKind, Stage
+from projects.models import (
+    Figure,
+    FollowUp,
+    FundsInPlace,
+    Milestone,
+    Participant,
+    ParticipantRole,
+    Project,
+    ProjectKind,
+    Stage,
+)
 from regions.models import Region
 
 GROUPINGS = ("region", "industry", "status", "year")
@@ -38,7 +48,7 @@ def project_detail_queryset() -> QuerySet[Project]:
             queryset=Participant.objects.select_related("company", "citation__source").order_by("role", "id"),
         ),
         Prefetch("milestones", queryset=Milestone.objects.select_related("citation__source").order_by("date", "id")),
-        Prefetch("funds_in_place"),
+        Prefetch("funds_in_place", queryset=FundsInPlace.objects.select_related("citation__source")),
         Prefetch("figures", queryset=Figure.objects.select_related("citation__source")),
         Prefetch("follow_ups", queryset=FollowUp.objects.select_related("author")),
         Prefetch("component_projects", queryset=Project.objects.order_by("name", "id")),
@@ -49,14 +59,17 @@ def project_detail_queryset() -> QuerySet[Project]:
 class SummaryRow:
     key: str | None
     label: str
-    project_count: int
-    total_investment: Decimal
-    includes_bounds: bool
-    projects_without_amount: int
+    project_count: int = 0
+    total_investment: Decimal = Decimal("0.00")
+    includes_bounds: bool = False
+    projects_without_amount: int = 0
     currency: str = "CNY"
 
 
 _APPROXIMATE = [*BOUND_QUALIFIERS, Qualifier.ABOUT]
+
+# Aggregates of one group: project count, CNY total, whether a bound went in, projects without amount.
+Totals = tuple[int, Decimal, bool, int]
 
 
 def project_summary(
@@ -64,87 +77,103 @@ def project_summary(
 ) -> dict[str, Any]:
     """Totals of the filtered projects per group, plus the overall total.
 
-    Programmes are left out: their figures restate their projects' and would count twice.
-    `region` groups by the direct children of the given region (its whole subtree summed into each
-    child), `industry` likewise under the given industry or at the top of the taxonomy.
+    Programmes are left out: their figures restate their projects' and would count twice. Each
+    project counts once per row, however many of its industries fall into that row.
+
+    `region` gives one row per direct child of the given region (or per top-level region), each
+    summing the child's whole subtree, in code order and with zeros for children without projects,
+    so a dashboard always gets the same rows; projects placed on the region itself get a row of
+    their own. `industry` likewise under the given industry or at the top of the taxonomy, plus a
+    row for projects filed under no industry. `status` gives every stage in funnel order, `year`
+    the years of the projects' latest actual milestones.
     """
     projects = projects.filter(kind=ProjectKind.PROJECT).order_by()
     columns = ("id", "planned_investment", "currency", "investment_qualifier", "region_id", "stage")
-    base_sql, base_params = projects.values(*columns).query.sql_with_params()
-    parent: dict[str, Any] | None = None
-
+    base = projects.values(*columns).query.sql_with_params()
+    parent = None
     if group_by == "region":
-        root = region
-        depth_sql = "nlevel(%s::ltree)" if root else "0"
-        # The label of the root's child on the project's region path, or the root itself.
-        key_sql = (
-            f"CASE WHEN nlevel(r.path) > {depth_sql} "
-            f"THEN subltree(r.path, {depth_sql}, {depth_sql} + 1)::text ELSE r.id::text END"
-        )
-        join = "JOIN regions_region r ON r.id = p.region_id"
-        key_params = [root.path, root.path, root.path] if root else []
-        rows = _run(key_sql, join, base_sql, base_params, key_params)
-        ids = [int(row[0]) for row in rows if row[0] is not None]
-        names = {str(r.id): (r.code, r.name) for r in Region.objects.filter(id__in=ids)}
-        parent = {"code": root.code, "name": root.name} if root else None
-        result = []
-        for key, count, total, bounds, without in rows:
-            code, name = names.get(key, (None, "unknown"))
-            label = name if not (root and code == root.code) else f"{name} (directly)"
-            result.append(SummaryRow(code, label, count, total, bounds, without))
+        rows = _rows_by_region(base, region)
+        parent = {"code": region.code, "name": region.name} if region else None
     elif group_by == "industry":
-        root = industry
-        join = (
-            "LEFT JOIN projects_project_industries pi ON pi.project_id = p.id "
-            "LEFT JOIN industries_industry i ON i.id = pi.industry_id"
-        )
-        if root:
-            join += " AND i.path <@ %s::ltree AND nlevel(i.path) > nlevel(%s::ltree)"
-            key_sql = "subltree(i.path, nlevel(%s::ltree), nlevel(%s::ltree) + 1)::text"
-            key_params = [root.path, root.path]
-            join_params = [root.path, root.path]
-        else:
-            key_sql = "subltree(i.path, 0, 1)::text"
-            key_params, join_params = [], []
-        rows = _run(key_sql, join, base_sql, base_params, key_params, join_params)
-        ids = [int(row[0]) for row in rows if row[0] is not None]
-        names = {str(i.id): (i.code, i.name) for i in Industry.objects.filter(id__in=ids)}
-        parent = {"code": root.code, "name": root.name} if root else None
-        result = [
-            SummaryRow(names.get(key, (None, ""))[0], names.get(key, (None, "no industry recorded"))[1], c, t, b, w)
-            for key, c, t, b, w in rows
-        ]
+        rows = _rows_by_industry(base, industry)
+        parent = {"code": industry.code, "name": industry.name} if industry else None
     elif group_by == "status":
-        rows = _run("p.stage", "", base_sql, base_params, [])
-        order = {stage: n for n, stage in enumerate(Stage.values)}
-        result = sorted(
-            (SummaryRow(key, str(Stage(key).label), c, t, b, w) for key, c, t, b, w in rows),
-            key=lambda row: order[row.key],
-        )
+        totals = _aggregate(base, "p.stage")
+        rows = [_row(stage, str(Stage(stage).label), totals.get(stage)) for stage in Stage.values]
     elif group_by == "year":
         join = (
             "LEFT JOIN LATERAL (SELECT max(m.date) AS last_date FROM projects_milestone m "
             "WHERE m.project_id = p.id AND NOT m.is_planned) m ON TRUE"
         )
-        rows = _run("extract(year FROM m.last_date)::int::text", join, base_sql, base_params, [])
-        result = [SummaryRow(key, key or "no actual milestone", c, t, b, w) for key, c, t, b, w in rows]
+        totals = _aggregate(base, "extract(year FROM m.last_date)::int::text", join)
+        rows = [_row(key, key or "no actual milestone", value) for key, value in totals.items()]
     else:  # pragma: no cover - the view validates group_by
         raise ValueError(group_by)
-
-    totals = _run("'all'", "", base_sql, base_params, [])
-    total_row = totals[0] if totals else ("all", 0, Decimal(0), False, 0)
     return {
         "group_by": group_by,
         "parent": parent,
-        "rows": result,
-        "totals": SummaryRow(None, "all projects", total_row[1], total_row[2], total_row[3], total_row[4]),
+        "rows": rows,
+        "totals": _row(None, "all projects", _aggregate(base, "'all'").get("all")),
     }
 
 
-def _run(
-    key_sql: str, join: str, base_sql: str, base_params, key_params: list, join_params: list | tuple = ()
-) -> list[tuple]:
-    """Aggregate the filtered projects (`base_sql`) per `key_sql`, each project once per key."""
+def _row(key: str | None, label: str, totals: Totals | None) -> SummaryRow:
+    return SummaryRow(key, label, *totals) if totals else SummaryRow(key, label)
+
+
+def _rows_by_region(base: tuple[str, tuple], root: Region | None) -> list[SummaryRow]:
+    key_sql, key_params = _child_key("r", root)
+    totals = _aggregate(base, key_sql, "JOIN regions_region r ON r.id = p.region_id", key_params=key_params)
+    return _tree_rows(totals, root, root.children.all() if root else Region.objects.filter(parent__isnull=True))
+
+
+def _rows_by_industry(base: tuple[str, tuple], root: Industry | None) -> list[SummaryRow]:
+    # Only a project's industries inside `root`'s subtree place it: with industry=C, a project also
+    # filed under an industry chain counts under C's children, and is not "filed under no industry".
+    links = (
+        "SELECT pi.project_id, i.id, i.path FROM projects_project_industries pi "
+        "JOIN industries_industry i ON i.id = pi.industry_id"
+    )
+    join_params = []
+    if root:
+        links += " WHERE i.path <@ %s::ltree"
+        join_params.append(root.path)
+    key_sql, key_params = _child_key("i", root)
+    join = f"LEFT JOIN ({links}) i ON i.project_id = p.id"
+    totals = _aggregate(base, key_sql, join, key_params=key_params, join_params=join_params)
+    rows = _tree_rows(totals, root, root.children.all() if root else Industry.objects.filter(parent__isnull=True))
+    if None in totals:
+        rows.append(_row(None, "no industry recorded", totals[None]))
+    return rows
+
+
+def _child_key(alias: str, root: Region | Industry | None) -> tuple[str, list]:
+    """SQL for the id of the child of `root` (of the top, without one) on `alias.path`, or `root`'s own id."""
+    if root is None:
+        return f"subltree({alias}.path, 0, 1)::text", []
+    depth = "nlevel(%s::ltree)"
+    sql = (
+        f"CASE WHEN nlevel({alias}.path) > {depth} "
+        f"THEN subltree({alias}.path, {depth}, {depth} + 1)::text ELSE {alias}.id::text END"
+    )
+    return sql, [root.path] * 3
+
+
+def _tree_rows(
+    totals: dict[str | None, Totals], root: Region | Industry | None, children: QuerySet
+) -> list[SummaryRow]:
+    """A row per child in code order, zeros included, after one for the projects placed on `root` itself."""
+    rows = [_row(child.code, child.name, totals.get(str(child.pk))) for child in children.order_by("code", "id")]
+    if root is not None and str(root.pk) in totals:
+        rows.insert(0, _row(root.code, f"{root.name} (directly)", totals[str(root.pk)]))
+    return rows
+
+
+def _aggregate(
+    base: tuple[str, tuple], key_sql: str, join: str = "", *, key_params: list = (), join_params: list = ()
+) -> dict[str | None, Totals]:
+    """Aggregate the filtered projects (`base`) per `key_sql`, each project once per key, keys in order."""
+    base_sql, base_params = base
     # Only constant SQL fragments of this module are interpolated; every value is a parameter.
     inner = f"SELECT p.*, {key_sql} AS key FROM ({base_sql}) AS p {join}"  # noqa: S608
     sql = f"""
@@ -157,4 +186,4 @@ def _run(
     params = [list(_APPROXIMATE), *key_params, *base_params, *join_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return {key: (count, total, bounds, without) for key, count, total, bounds, without in cursor.fetchall()}

@@ -3,7 +3,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from companies.serializers import CompanySummarySerializer, FigureSerializer, company_field
-from config.serializers import KeyRelatedField, ValidatedModelSerializer
+from config.serializers import (
+    KeyRelatedField,
+    MoneyField,
+    SlugKeyRelatedField,
+    ValidatedModelSerializer,
+    validate_period,
+)
 from industries.serializers import industry_codes_field
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
 from regions.serializers import region_field
@@ -29,9 +35,7 @@ class ProjectSerializer(ValidatedModelSerializer):
     )
     region = region_field(help_text="Code of the region the project is located in (any level, a block included).")
     industries = industry_codes_field()
-    planned_investment = serializers.DecimalField(
-        max_digits=20,
-        decimal_places=2,
+    planned_investment = MoneyField(
         min_value=0,
         required=False,
         allow_null=True,
@@ -39,7 +43,7 @@ class ProjectSerializer(ValidatedModelSerializer):
     )
     investment_citation = citation_field()
     lead_investor = serializers.SerializerMethodField(help_text="The lead investor, if one is recorded.")
-    tracked_by = serializers.SlugRelatedField(
+    tracked_by = SlugKeyRelatedField(
         slug_field="username",
         queryset=get_user_model().objects.filter(is_staff=True),
         required=False,
@@ -109,7 +113,7 @@ class MilestoneSerializer(ProjectChildSerializer):
 
 class FundsInPlaceSerializer(ProjectChildSerializer):
     citation = citation_field()
-    amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0)
+    amount = MoneyField(min_value=0)
 
     class Meta:
         model = FundsInPlace
@@ -127,6 +131,7 @@ class FigureWriteSerializer(ProjectChildSerializer):
             "is_estimated", "is_derived", "formula", "citation", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "period_start", "period_end", "created_at", "updated_at"]
+        extra_kwargs = {"period": {"validators": [validate_period]}}
 
 
 class FollowUpSerializer(ProjectChildSerializer):

@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -21,15 +21,158 @@ from projects.serializers import (
     SummarySerializer,
 )
 
+#
+# OpenAPI examples: the article's data as the API serves it with the seed loaded
+# (tests/test_openapi.py checks them against the response schemas and against the live answers).
+#
+
+ARTICLE = {
+    "id": 1,
+    "slug": "lishui-article",
+    "title": "Innovating Towards Economic Resilience: Lishui's Industrial Advancements",
+}
+KELUN_CITATION = {
+    "id": 4,
+    "source": ARTICLE,
+    "locator": "L19",
+    "quote": (
+        "The total investment of 2 billion RMB in Kolen Pharmaceuticals' high-end preparation and health food "
+        "project officially settled in Longquan."
+    ),
+}
+KELUN_LANDED_CITATION = {
+    "id": 5,
+    "source": ARTICLE,
+    "locator": "L19",
+    "quote": (
+        "Recognizing the ecological environment, industrial development, and business environment in Longquan, "
+        "Kolen Pharmaceuticals and Longquan once again joined hands in July this year."
+    ),
+}
+KELUN_INVESTOR = {
+    "id": 2,
+    "slug": "sichuan-kelun-pharmaceutical",
+    "name": "Sichuan Kelun Pharmaceutical Co., Ltd.",
+    "name_zh": "四川科伦药业股份有限公司",
+}
+RECORDED_AT = "2024-08-01T09:30:00+08:00"
+
+KELUN_ROW = {
+    "id": 1,
+    "slug": "kelun-longquan-high-end-preparation-health-food",
+    "name": "Kelun high-end preparation and health food project",
+    "name_zh": "",
+    "aliases": [
+        "Kolen high-end preparation and health food project",
+        "Kolen Pharmaceuticals' high-end preparation and health food project",
+    ],
+    "kind": "project",
+    "programme": None,
+    "region": {"code": "331181", "name": "Longquan City", "name_zh": "龙泉市", "level": "county_city"},
+    "industries": ["C14", "C27", "CHAIN-PHARMA-HEALTH-FOOD"],
+    "stage": "landed",
+    "stage_reason": "",
+    "planned_investment": "2000000000.00",
+    "currency": "CNY",
+    "investment_qualifier": "exact",
+    "investment_citation": KELUN_CITATION,
+    "lead_investor": KELUN_INVESTOR,
+    "tracked_by": None,
+    "description": "Kelun's second joint undertaking with Longquan, after its 2010 acquisition of Guojing (L19).",
+    "created_at": RECORDED_AT,
+    "updated_at": RECORDED_AT,
+}
+
+KELUN_DETAIL = {
+    **KELUN_ROW,
+    "participants": [
+        {
+            "id": 1,
+            "company": KELUN_INVESTOR,
+            "role": "lead_investor",
+            "share": None,
+            "note": "",
+            "citation": KELUN_CITATION,
+            "created_at": RECORDED_AT,
+            "updated_at": RECORDED_AT,
+        }
+    ],
+    "milestones": [
+        {
+            "id": 1,
+            "stage": "landed",
+            "date": "2024-07-01",
+            "date_precision": "month",
+            "is_planned": False,
+            "note": "Officially settled in Longquan in July 2024.",
+            "citation": KELUN_LANDED_CITATION,
+            "created_at": RECORDED_AT,
+            "updated_at": RECORDED_AT,
+        }
+    ],
+    "funds_in_place": [],
+    "figures": [],
+    "follow_ups": [],
+    "component_projects": [],
+}
+
+
+def _summary_row(key: str | None, label: str, count: int = 0, total: str = "0.00", bounds: bool = False) -> dict:
+    return {
+        "key": key,
+        "label": label,
+        "project_count": count,
+        "total_investment": total,
+        "currency": "CNY",
+        "includes_bounds": bounds,
+        "projects_without_amount": 0,
+    }
+
+
+# Programmes (the Baiqiao Block plan, the Qingtian and Songyang clusters) are not added in.
+LISHUI_BY_REGION = {
+    "group_by": "region",
+    "parent": {"code": "331100", "name": "Lishui City"},
+    "rows": [
+        _summary_row("331100-HTZ", "Lishui High-tech Zone"),
+        _summary_row("331102", "Liandu District", 2, "2000000000.00", bounds=True),
+        _summary_row("331121", "Qingtian County"),
+        _summary_row("331122", "Jinyun County"),
+        _summary_row("331123", "Suichang County"),
+        _summary_row("331124", "Songyang County"),
+        _summary_row("331125", "Yunhe County"),
+        _summary_row("331126", "Qingyuan County"),
+        _summary_row("331127", "Jingning She Autonomous County"),
+        _summary_row("331181", "Longquan City", 1, "2000000000.00"),
+    ],
+    "totals": _summary_row(None, "all projects", 3, "4000000000.00", bounds=True),
+}
+
 
 @extend_schema_view(
     list=extend_schema(
         summary="List investment projects",
         description="Projects and leads, with region, lead investor and industry codes per row.",
+        examples=[
+            OpenApiExample(
+                "Projects in Longquan",
+                description="`GET /api/v1/projects/?region=331181`: the Kelun project, 2 billion yuan exactly.",
+                value={"count": 1, "next": None, "previous": None, "results": [KELUN_ROW]},
+                response_only=True,
+            )
+        ],
     ),
     retrieve=extend_schema(
         summary="Get a project by id or slug",
         description="With participants, milestones, funds in place, figures and follow-ups, each with its citation.",
+        examples=[
+            OpenApiExample(
+                "The Kelun project",
+                description="`GET /api/v1/projects/kelun-longquan-high-end-preparation-health-food/`",
+                value=KELUN_DETAIL,
+                response_only=True,
+            )
+        ],
     ),
     create=extend_schema(summary="Create a project"),
     update=extend_schema(summary="Replace a project"),
@@ -50,21 +193,33 @@ class ProjectViewSet(TrackerViewSet):
         return project_list_queryset() if self.action in ("list", "summary") else project_detail_queryset()
 
     @extend_schema(
+        operation_id="projects_summary",
         summary="Summarise projects",
         description=(
             "Project count and total planned investment per group, with the same filters as the list. "
-            "`group_by=region` gives one row per direct child of `region` (the whole subtree of each child "
-            "summed into its row; projects placed on the region itself get a row of their own); "
-            "`industry` likewise under `industry` or at the top of the taxonomy; `status` one row per stage; "
-            "`year` one row per year of the project's latest actual milestone. Programmes are not added in, "
-            "since their amounts restate their projects'."
+            "`group_by=region` gives one row per direct child of `region` (of the top-level regions without "
+            "it), in code order, each summing the child's whole subtree, with zeros for children without "
+            "projects; projects placed on the region itself get a row of their own, first. `industry` likewise "
+            "under `industry` or at the top of the taxonomy, plus a row (key null) for projects filed under no "
+            "industry; `status` one row per stage, in funnel order; `year` one row per year of the project's "
+            "latest actual milestone. Each project counts once per row. Programmes are not added in, since "
+            "their amounts restate their projects'."
         ),
         parameters=[
             OpenApiParameter(
                 "group_by", OpenApiTypes.STR, enum=list(GROUPINGS), required=True, description="How to group."
             ),
         ],
+        filters=True,
         responses=SummarySerializer,
+        examples=[
+            OpenApiExample(
+                "Lishui by district",
+                description="`GET /api/v1/projects/summary/?group_by=region&region=331100`",
+                value=LISHUI_BY_REGION,
+                response_only=True,
+            )
+        ],
     )
     @action(detail=False, methods=["get"], url_path="summary", pagination_class=None)
     def summary(self, request):

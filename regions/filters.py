@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from config.filters import SearchFilterSet, region_subtree_filter
+from config.filters import CodeFilter, SearchFilterSet, region_subtree_filter
 from regions.models import Region, RegionLevel
 
 
@@ -11,9 +11,7 @@ class RegionFilterSet(SearchFilterSet):
     level = django_filters.MultipleChoiceFilter(
         choices=RegionLevel.choices, help_text=_("One or more levels (repeat the parameter).")
     )
-    parent = django_filters.ModelChoiceFilter(
-        queryset=Region.objects.all(), to_field_name="code", help_text=_("Code of the parent: its direct children.")
-    )
+    parent = CodeFilter(queryset=Region.objects.all(), help_text=_("Code of the parent: its direct children."))
     within = region_subtree_filter("path", help_text=_("Code of a region: it and every region below it."))
 
     class Meta:

@@ -1,10 +1,31 @@
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
 from config.viewsets import TrackerViewSet
 from regions.filters import RegionFilterSet
 from regions.models import Region
 from regions.serializers import RegionDetailSerializer, RegionSerializer
+
+# OpenAPI example: the article's data as the API serves it with the seed loaded
+# (tests/test_openapi.py checks it against the response schema and against the live answer).
+LISHUI = {"code": "331100", "name": "Lishui City", "name_zh": "丽水市", "level": "prefecture_city"}
+LONGQUAN = {
+    "id": 13,
+    "code": "331181",
+    "name": "Longquan City",
+    "name_zh": "龙泉市",
+    "aliases": ["Longquan"],
+    "level": "county_city",
+    "parent": LISHUI,
+    "created_at": "2024-08-01T09:30:00+08:00",
+    "updated_at": "2024-08-01T09:30:00+08:00",
+    "ancestors": [
+        {"code": "CN", "name": "China", "name_zh": "中国", "level": "country"},
+        {"code": "330000", "name": "Zhejiang Province", "name_zh": "浙江省", "level": "province"},
+        LISHUI,
+    ],
+    "children": [],
+}
 
 
 @extend_schema_view(
@@ -12,6 +33,14 @@ from regions.serializers import RegionDetailSerializer, RegionSerializer
     retrieve=extend_schema(
         summary="Get a region by code",
         description="A region with its ancestors (root first) and its direct children.",
+        examples=[
+            OpenApiExample(
+                "Longquan",
+                description="`GET /api/v1/regions/331181/`: a county-level city of Lishui, in Zhejiang.",
+                value=LONGQUAN,
+                response_only=True,
+            )
+        ],
     ),
     create=extend_schema(summary="Create a region"),
     update=extend_schema(summary="Replace a region"),

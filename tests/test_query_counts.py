@@ -1,0 +1,458 @@
+"""Every list and detail endpoint costs the same number of SQL queries for 1 row as for 50.
+
+An N+1 (a nested serializer without `select_related`/`prefetch_related`, a per-row count) shows up
+here as a count that grows with the rows. The table below is the contract: one line per collection,
+with the absolute count of its JSON list, its CSV export and one record (also in the test ids), so
+that a new query is a visible decision rather than an accident. Rows are built with the related
+data a real row has (issue 4 point 3; developers' guide, "guard query counts on every list endpoint").
+
+A list costs the count query and the page query plus one per prefetch; a project's sub-resource
+adds the lookup of its project. A CSV export is one query (a server-side cursor) plus its prefetches.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
+
+from config.pagination import MAX_PAGE_SIZE
+from projects.models import Participant, Project, Stage
+from tests.factories import (
+    CitationFactory,
+    CityFactory,
+    CompanyFactory,
+    CountyFactory,
+    FigureFactory,
+    FollowUpFactory,
+    FundsInPlaceFactory,
+    IndicatorFactory,
+    IndustryFactory,
+    MilestoneFactory,
+    ObservationFactory,
+    ParticipantFactory,
+    ProjectFactory,
+    SourceFactory,
+    StaffUserFactory,
+    ZoneFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MANY = 50
+SAVEPOINT = re.compile(r"^(RELEASE |ROLLBACK TO )?SAVEPOINT ")
+# The unique (project, stage, is_planned) constraint allows at most 18 milestones per project.
+MILESTONE_KINDS = list(itertools.product(Stage.values, (False, True)))
+
+
+class World:
+    """The records that counted rows hang from, each made on first use."""
+
+    def __init__(self) -> None:
+        self.serial = itertools.count(1)
+
+    def next(self) -> int:
+        return next(self.serial)
+
+    @cached_property
+    def city(self):
+        return CityFactory(name="Lishui")
+
+    @cached_property
+    def county(self):
+        return CountyFactory(name="Longquan", parent=self.city)
+
+    @cached_property
+    def chain(self):
+        return IndustryFactory(name="Semiconductors and integrated circuits")
+
+    @cached_property
+    def investor_city(self):
+        return CityFactory(name="Chengdu")
+
+    @cached_property
+    def source(self):
+        return SourceFactory()
+
+    @cached_property
+    def officer(self):
+        return StaffUserFactory()
+
+    @cached_property
+    def group(self):
+        return CompanyFactory(name="Sichuan Kelun Group")
+
+    @cached_property
+    def programme(self):
+        return ProjectFactory(kind=Project.Kind.PROGRAMME, region=self.county)
+
+    @cached_property
+    def project(self):
+        return ProjectFactory(region=self.county)
+
+    @cached_property
+    def indicator(self):
+        return IndicatorFactory()
+
+    def citation(self):
+        return CitationFactory(source=self.source)
+
+
+#
+# Rows, each with the related data a real one has
+#
+
+
+def add_region(world: World):
+    return CountyFactory(parent=world.city)
+
+
+def add_industry(world: World):
+    return IndustryFactory(parent=world.chain)
+
+
+def add_company(world: World):
+    company = CompanyFactory(
+        headquarters=CountyFactory(parent=world.investor_city), parent=world.group, parent_citation=world.citation()
+    )
+    company.industries.set(IndustryFactory.create_batch(2))
+    return company
+
+
+def add_project(world: World):
+    """A project of a programme, in its own county, under two industries, with a lead investor, an actual
+    milestone and a figure, each cited; stages and years vary so that summaries have several rows."""
+    n = world.next()
+    project = ProjectFactory(
+        region=CountyFactory(parent=world.city),
+        programme=world.programme,
+        investment_citation=world.citation(),
+        tracked_by=world.officer,
+    )
+    project.industries.set(IndustryFactory.create_batch(2))
+    ParticipantFactory(
+        project=project, company=CompanyFactory(), role=Participant.Role.LEAD_INVESTOR, citation=world.citation()
+    )
+    MilestoneFactory(
+        project=project, stage=Stage.values[n % 7], date=dt.date(2015 + n % 10, 7, 1), citation=world.citation()
+    )
+    FigureFactory(project=project, citation=world.citation())
+    return project
+
+
+def add_observation(world: World):
+    return ObservationFactory(
+        region=CountyFactory(parent=world.city), indicator=world.indicator, citation=world.citation()
+    )
+
+
+def add_indicator(world: World):
+    indicator = IndicatorFactory()
+    ObservationFactory(indicator=indicator, region=world.county, citation=world.citation())
+    return indicator
+
+
+def add_source(world: World):
+    source = SourceFactory()
+    CitationFactory.create_batch(2, source=source)
+    return source
+
+
+def add_citation(world: World):
+    return CitationFactory()
+
+
+def add_participant(world: World):
+    return ParticipantFactory(project=world.project, company=CompanyFactory(), citation=world.citation())
+
+
+def add_milestone(world: World, project=None):
+    """The next (stage, planned) pair the project lacks; nothing once it has all 18."""
+    project = project or world.project
+    taken = project.milestones.count()
+    if taken >= len(MILESTONE_KINDS):
+        return None
+    stage, planned = MILESTONE_KINDS[taken]
+    return MilestoneFactory(
+        project=project,
+        stage=stage,
+        is_planned=planned,
+        date=dt.date(2020, 1, 1) + dt.timedelta(days=30 * taken),
+        citation=world.citation(),
+    )
+
+
+def add_funds(world: World, project=None):
+    return FundsInPlaceFactory(project=project or world.project, citation=world.citation())
+
+
+def add_figure(world: World, project=None):
+    return FigureFactory(
+        project=project or world.project, label=f"product line {world.next()}", citation=world.citation()
+    )
+
+
+def add_follow_up(world: World, project=None):
+    return FollowUpFactory(project=project or world.project, author=world.officer)
+
+
+#
+# Records that other records hang from, and how one more child of each kind is added
+#
+
+
+def bare_project(world: World):
+    return ProjectFactory(
+        kind=Project.Kind.PROGRAMME,
+        region=world.county,
+        investment_citation=world.citation(),
+        tracked_by=world.officer,
+    )
+
+
+def grow_project(world: World, project) -> None:
+    ParticipantFactory(project=project, company=CompanyFactory(), citation=world.citation())
+    add_milestone(world, project)
+    add_funds(world, project)
+    add_figure(world, project)
+    add_follow_up(world, project)
+    ProjectFactory(programme=project, region=world.county)
+    project.industries.add(IndustryFactory())
+
+
+def bare_company(world: World):
+    return CompanyFactory(headquarters=world.county, parent=world.group, parent_citation=world.citation())
+
+
+def grow_company(world: World, company) -> None:
+    CompanyFactory(parent=company, headquarters=world.county)
+    FigureFactory(project=None, company=company, label=f"plant {world.next()}", citation=world.citation())
+    company.industries.add(IndustryFactory())
+    ParticipantFactory(company=company, project=ProjectFactory(region=world.county))
+
+
+def grow_indicator(world: World, indicator) -> None:
+    ObservationFactory(indicator=indicator, region=world.county, period=str(1900 + world.next()))
+
+
+def grow_observation(world: World, observation) -> None:
+    ObservationFactory(indicator=observation.indicator, region=observation.region, period=str(1900 + world.next()))
+
+
+def grow_region(world: World, region) -> None:
+    ZoneFactory(parent=region)
+
+
+def grow_industry(world: World, industry) -> None:
+    IndustryFactory(parent=industry)
+
+
+def bare_source(world: World):
+    return SourceFactory()
+
+
+def grow_source(world: World, source) -> None:
+    CitationFactory(source=source)
+
+
+@dataclass(frozen=True)
+class Queries:
+    """What a request costs: the JSON list, its CSV export, one record."""
+
+    list: int
+    csv: int
+    detail: int
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One collection: where it lives, how to add a row, and what its requests cost."""
+
+    name: str
+    path: str  # `{project}` stands for the slug of the project a sub-resource belongs to
+    key: str  # the attribute a record's address is built from
+    add: Callable[[World], Any]
+    queries: Queries
+    # The record a detail request reads, and one more child of each kind for it; by default a row
+    # of the collection, and one more row beside it.
+    record: Callable[[World], Model] | None = None
+    grow: Callable[[World, Any], Any] | None = None
+    children: tuple[str, ...] = ()  # the lists of the detail that `grow` lengthens
+    many: int = MANY  # rows the large list has
+
+    def url(self, world: World) -> str:
+        return self.path.format(project=world.project.slug) if "{project}" in self.path else self.path
+
+
+PROJECT = "/api/v1/projects/{project}"
+PROJECT_CHILDREN = (
+    "participants", "milestones", "funds_in_place", "figures", "follow_ups", "component_projects", "industries",
+)  # fmt: skip
+
+# fmt: off
+COLLECTIONS = [
+    Collection("regions", "/api/v1/regions/", "code", add_region, Queries(list=2, csv=1, detail=3),
+               record=add_region, grow=grow_region, children=("children",)),
+    Collection("industries", "/api/v1/industries/", "code", add_industry, Queries(list=2, csv=1, detail=3),
+               record=add_industry, grow=grow_industry, children=("children",)),
+    Collection("companies", "/api/v1/companies/", "slug", add_company, Queries(list=3, csv=2, detail=4),
+               record=bare_company, grow=grow_company, children=("subsidiaries", "figures", "industries")),
+    Collection("projects", "/api/v1/projects/", "slug", add_project, Queries(list=3, csv=2, detail=8),
+               record=bare_project, grow=grow_project, children=PROJECT_CHILDREN),
+    Collection("indicators", "/api/v1/indicators/", "pk", add_observation, Queries(list=2, csv=1, detail=1),
+               grow=grow_observation),
+    Collection("indicator-definitions", "/api/v1/indicator-definitions/", "code", add_indicator,
+               Queries(list=2, csv=1, detail=1), grow=grow_indicator),
+    Collection("sources", "/api/v1/sources/", "slug", add_source, Queries(list=2, csv=1, detail=2),
+               record=bare_source, grow=grow_source, children=("citations",)),
+    Collection("citations", "/api/v1/citations/", "pk", add_citation, Queries(list=2, csv=1, detail=1)),
+    Collection("participants", f"{PROJECT}/participants/", "pk", add_participant, Queries(list=3, csv=2, detail=2)),
+    Collection("milestones", f"{PROJECT}/milestones/", "pk", add_milestone, Queries(list=3, csv=2, detail=2),
+               many=len(MILESTONE_KINDS)),
+    Collection("funds-in-place", f"{PROJECT}/funds-in-place/", "pk", add_funds, Queries(list=3, csv=2, detail=2)),
+    Collection("figures", f"{PROJECT}/figures/", "pk", add_figure, Queries(list=3, csv=2, detail=2)),
+    Collection("follow-ups", f"{PROJECT}/follow-ups/", "pk", add_follow_up, Queries(list=3, csv=2, detail=2)),
+]
+# fmt: on
+
+
+LISTS = [
+    param
+    for c in COLLECTIONS
+    for param in (
+        pytest.param(c, "json", c.queries.list, id=f"{c.name}-{c.queries.list}q"),
+        pytest.param(c, "csv", c.queries.csv, id=f"{c.name}.csv-{c.queries.csv}q"),
+    )
+]
+
+
+#
+# Measuring
+#
+
+
+@dataclass
+class Measured:
+    sql: list[str]
+    body: Any
+
+    @property
+    def count(self) -> int:
+        return len(self.sql)
+
+
+def measure(client, url: str) -> Measured:
+    """The queries one GET costs, a streamed body included, and the parsed body."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert response.status_code == 200, content[:500]
+    text = content.decode()
+    body = list(csv.DictReader(io.StringIO(text))) if "format=csv" in url else response.json()
+    # ATOMIC_REQUESTS wraps each request in a savepoint of the test's transaction: not a query the
+    # request would send on its own connection.
+    sql = [query["sql"] for query in queries.captured_queries]
+    return Measured([statement for statement in sql if not SAVEPOINT.match(statement)], body)
+
+
+def explain(**runs: Measured) -> str:
+    """Each run's queries, numbered, so a failure shows which one repeats."""
+    lines = []
+    for label, run in runs.items():
+        lines.append(f"{label}: {run.count} queries")
+        lines.extend(f"  {n}. {sql}" for n, sql in enumerate(run.sql, start=1))
+    return "\n".join(lines)
+
+
+def rows_of(body: Any) -> int:
+    """Rows a list holds: all of a CSV export, or the `count` of a JSON page."""
+    return len(body) if isinstance(body, list) else body["count"]
+
+
+#
+# The contract
+#
+
+
+@pytest.mark.parametrize(("collection", "fmt", "expected"), LISTS)
+def test_a_list_costs_the_same_queries_for_1_and_50_rows(api_client, collection, fmt, expected):
+    world = World()
+    url = collection.url(world) + ("?format=csv" if fmt == "csv" else "")
+    collection.add(world)
+    one = measure(api_client, url)
+    for _ in range(collection.many - 1):
+        collection.add(world)
+    many = measure(api_client, url)
+
+    assert rows_of(many.body) - rows_of(one.body) == collection.many - 1
+    assert one.count == many.count, explain(one=one, many=many)
+    assert many.count == expected, explain(many=many)
+
+
+@pytest.mark.parametrize("collection", [pytest.param(c, id=f"{c.name}-{c.queries.detail}q") for c in COLLECTIONS])
+def test_a_record_costs_the_same_queries_with_1_and_50_children(api_client, collection):
+    world = World()
+    record = (collection.record or collection.add)(world)
+    grow = collection.grow or (lambda world, record: collection.add(world))
+    url = f"{collection.url(world)}{getattr(record, collection.key)}/"
+    grow(world, record)
+    one = measure(api_client, url)
+    for _ in range(MANY - 1):
+        grow(world, record)
+    many = measure(api_client, url)
+
+    for name in collection.children:
+        assert len(one.body[name]) == 1, name
+        assert len(many.body[name]) > 1, name
+    assert one.count == many.count, explain(one=one, many=many)
+    assert many.count == collection.queries.detail, explain(many=many)
+
+
+@pytest.mark.parametrize("collection", [pytest.param(c, id=c.name) for c in COLLECTIONS])
+def test_a_page_of_500_rows_costs_the_same_queries_as_a_page_of_1(api_client, collection):
+    world = World()
+    url = collection.url(world)
+    for _ in range(collection.many):
+        collection.add(world)
+    small = measure(api_client, f"{url}?page_size=1")
+    large = measure(api_client, f"{url}?page_size={MAX_PAGE_SIZE}")
+
+    assert len(small.body["results"]) == 1
+    assert len(large.body["results"]) == large.body["count"] >= collection.many
+    assert small.count == large.count, explain(page_of_1=small, page_of_500=large)
+
+
+SUMMARIES = [
+    # query: what the summary groups by; expected: its absolute count
+    pytest.param("group_by=region", 3, id="region-3q"),
+    pytest.param("group_by=region&region={city}", 4, id="region-under-a-city-4q"),
+    pytest.param("group_by=industry", 3, id="industry-3q"),
+    pytest.param("group_by=status", 2, id="status-2q"),
+    pytest.param("group_by=year", 2, id="year-2q"),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), SUMMARIES)
+def test_a_summary_costs_the_same_queries_for_1_and_50_projects(api_client, query, expected):
+    world = World()
+    url = "/api/v1/projects/summary/?" + query.format(city=world.city.code)
+    add_project(world)
+    one = measure(api_client, url)
+    for _ in range(MANY - 1):
+        add_project(world)
+    many = measure(api_client, url)
+
+    assert many.body["totals"]["project_count"] - one.body["totals"]["project_count"] == MANY - 1
+    assert one.count == many.count, explain(one=one, many=many)
+    assert many.count == expected, explain(many=many)
