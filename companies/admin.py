@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
-from core.admin import HTTPS_URL_FIELDS, AliasSearchMixin, titled_choices_filter
+from core.admin import HTTPS_URL_FIELDS, AliasSearchMixin, TrackerModelAdmin, titled_choices_filter
 from projects.admin import FigureInline
 
 
@@ -13,7 +13,7 @@ class CompanyFigureInline(FigureInline):
 
 
 @admin.register(Company)
-class CompanyAdmin(AliasSearchMixin, admin.ModelAdmin):
+class CompanyAdmin(AliasSearchMixin, TrackerModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ("name", "name_zh", "kind", "headquarters", "credit_code", "stock_code", "parent")
     list_select_related = ("headquarters", "parent")

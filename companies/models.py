@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from companies.credit_code import CreditCodeError, validate_credit_code
 from core.choices import DatePrecision
 from core.constraints import date_precision_constraint
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, tracked
 from core.search import search_index
 
 # Length and the GB 32100 character set are checked by the database; the two check characters
@@ -22,6 +22,7 @@ class CompanyKind(models.TextChoices):
     ASSOCIATION = "association", _("association")
 
 
+@tracked
 class Company(TimeStampedModel):
     """A firm or organisation that invests, operates, partners in or promotes projects.
 

@@ -10,20 +10,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-
-
-class ReadOnlyOrStaffModelPermissions(permissions.DjangoModelPermissions):
-    """Anyone may read; writing needs an authenticated staff user holding the model permission."""
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        if not (request.user and request.user.is_authenticated and request.user.is_staff):
-            return False
-        return super().has_permission(request, view)
 
 
 class Conflict(exceptions.APIException):

@@ -1,5 +1,6 @@
 """API v1: one router, to which every app adds its collections."""
 
+from accounts import urls as accounts_urls
 from companies import urls as companies_urls
 from config.routers import router
 from indicators import urls as indicators_urls
@@ -12,4 +13,4 @@ for app_urls in (regions_urls, industries_urls, companies_urls, projects_urls, i
     app_urls.register(router)
 
 app_name = "api"
-urlpatterns = router.urls
+urlpatterns = [*accounts_urls.urlpatterns, *router.urls]

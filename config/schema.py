@@ -59,6 +59,31 @@ EXAMPLES = {
         {"error": {"code": "not_authenticated", "message": "Authentication credentials were not provided."}},
     ),
     404: _example("Not found", 404, {"error": {"code": "not_found", "message": "Not found."}}),
+    401: _example(
+        "No valid credentials",
+        401,
+        {"error": {"code": "authentication_failed", "message": "Invalid token."}},
+    ),
+    412: _example(
+        "Stale If-Match",
+        412,
+        {
+            "error": {
+                "code": "precondition_failed",
+                "message": (
+                    "The record changed since you read it (its ETag no longer matches If-Match); read it again."
+                ),
+            }
+        },
+    ),
+    413: _example(
+        "Body too large", 413, {"error": {"code": "too_large", "message": "The request body is over 1048576 bytes."}}
+    ),
+    429: _example(
+        "Throttled",
+        429,
+        {"error": {"code": "throttled", "message": "Request was throttled. Expected available in 12 seconds."}},
+    ),
     409: _example(
         "Still referenced",
         409,
@@ -75,6 +100,11 @@ DESCRIPTIONS = {
     403: "Not signed in, or lacking the permission for this change.",
     404: "No record has this key, or the page or cursor asked for does not exist.",
     409: "Conflicts with existing data: a duplicate key, or a record still referenced by others.",
+    401: "Credentials were sent but are not valid (an unknown, expired or revoked token), or a write came without "
+    "any; the `WWW-Authenticate` header names the scheme (`Token`).",
+    412: "`If-Match` no longer matches the record's ETag: someone changed it since you read it. Nothing was changed.",
+    413: "The request body is larger than the server accepts.",
+    429: "Too many requests from this client; retry after the number of seconds in `Retry-After`.",
 }
 # Errors are JSON whatever the client asked for (see TrackerViewSet.finalize_response).
 ERROR_MEDIA_TYPES = ["application/json"]
@@ -121,6 +151,13 @@ class TrackerAutoSchema(AutoSchema):
             statuses.update((403, 409))
         if "{" in self.path or self._is_paginated_list():
             statuses.add(404)
+        if self.get_auth():  # operations open to credentials: a bad token is a 401 everywhere
+            statuses.add(401)
+        if method in ("PUT", "PATCH", "DELETE") and "{key}" in self.path:
+            statuses.add(412)
+        if method in WRITE_METHODS:
+            statuses.add(413)
+        statuses.add(429)
         return sorted(statuses)
 
     def _validates_query(self) -> bool:
@@ -237,6 +274,7 @@ class KeyRelatedFieldExtension(OpenApiSerializerFieldExtension):
     """Requests send the related record's key; responses carry its summary."""
 
     target_class = "config.serializers.KeyRelatedField"
+    match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
         field = self.target

@@ -9,6 +9,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.fields import get_error_detail
 
 from core.periods import period_bounds
@@ -36,10 +37,23 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
             instance.full_clean(exclude=list(m2m))
         except DjangoValidationError as exc:
             raise serializers.ValidationError(get_error_detail(exc)) from exc
+        self._check_scope(instance)
         # clean() may normalise values (a credit code is upper-cased): keep what it decided.
         for key in plain:
             attrs[key] = getattr(instance, key)
         return attrs
+
+    def _check_scope(self, instance: models.Model) -> None:
+        """A regional editor may only leave a record inside their regions (after, as before)."""
+        from accounts.scope import may_write, scope_description
+
+        request = self.context.get("request")
+        if request is None or request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        if not may_write(request.user, instance):
+            raise PermissionDenied(
+                f"This would place the record outside your regions ({scope_description(request.user)})."
+            )
 
 
 class MoneyField(serializers.DecimalField):

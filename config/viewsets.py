@@ -1,12 +1,22 @@
-"""The base viewset every collection uses: key lookups, stable ordering, CSV export, 409s."""
+"""The base viewset every collection uses: key lookups, ETags, history, CSV export."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema
+from pghistory.models import Events
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
+from config.conditional import PreconditionFailed, etag_of, if_match_holds, if_none_match_hits
 from config.csv import stream_csv
+from config.history import HistoryEventSerializer
+from config.pagination import PageNumberPagination
+
+WRITE_ACTIONS = {"update", "partial_update", "destroy"}
 
 
 class TrackerViewSet(viewsets.ModelViewSet):
@@ -32,8 +42,38 @@ class TrackerViewSet(viewsets.ModelViewSet):
             obj = queryset.filter(**{field: value}).first()
             if obj is not None:
                 self.check_object_permissions(self.request, obj)
+                if self.action in WRITE_ACTIONS:
+                    self._lock_and_compare(obj)
                 return obj
         return get_object_or_404(queryset.none())
+
+    def _lock_and_compare(self, obj) -> None:
+        """Lock the row until the request's transaction ends, then compare If-Match with the
+        version it has now: between the check and the write, nobody else can change it."""
+        obj.version = type(obj)._base_manager.select_for_update().values_list("version", flat=True).get(pk=obj.pk)
+        if not if_match_holds(self.request.headers.get("If-Match"), obj):
+            raise PreconditionFailed()
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        etag = etag_of(obj)
+        if if_none_match_hits(request.headers.get("If-None-Match"), obj):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(self.get_serializer(obj).data, headers={"ETag": etag})
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        return self._with_etag(response)
+
+    def update(self, request, *args, **kwargs):
+        response = super().update(request, *args, **kwargs)
+        return self._with_etag(response)
+
+    def _with_etag(self, response: Response) -> Response:
+        instance = getattr(self, "_saved_instance", None)
+        if instance is not None:
+            response["ETag"] = etag_of(instance)
+        return response
 
     def perform_create(self, serializer) -> None:
         serializer.save()
@@ -44,8 +84,30 @@ class TrackerViewSet(viewsets.ModelViewSet):
         self._reload(serializer)
 
     def _reload(self, serializer) -> None:
-        # Answer with the record as a read returns it: annotations, prefetches, database-set fields.
+        # Answer with the record as a read returns it: annotations, prefetches, database-set fields
+        # (the version the database just raised, for the ETag).
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+        self._saved_instance = serializer.instance
+
+    @extend_schema(
+        summary="Change history of a record",
+        description=(
+            "Every insert, update and delete of this record and of the records attached to it (a "
+            "project's participants, milestones, figures, ...), newest first: when, by whom, through "
+            "which address, and each changed field's value before and after. Recorded by database "
+            "triggers, so bulk changes appear too."
+        ),
+        responses=HistoryEventSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], url_path="history", pagination_class=PageNumberPagination)
+    def history(self, request, *args, **kwargs):
+        obj = self.get_object()
+        events = Events.objects.references(obj).order_by("-pgh_created_at", "-pgh_id")
+        page = self.paginate_queryset(events)
+        users = _usernames(page)
+        data = HistoryEventSerializer(page, many=True, context={"usernames": users}).data
+        return self.get_paginated_response(data)
 
     def list(self, request, *args, **kwargs):
         if getattr(request.accepted_renderer, "format", None) == "csv":
@@ -64,3 +126,8 @@ class TrackerViewSet(viewsets.ModelViewSet):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+def _usernames(events) -> dict[int, str]:
+    ids = {(event.pgh_context or {}).get("user") for event in events} - {None}
+    return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -10,6 +11,8 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from accounts.scope import editable_regions, may_write, scope_description
 
 # Joins a row's aliases for searching. A newline cannot come from the search box, so a search
 # term never matches across the end of one alias and the start of the next.
@@ -120,3 +123,89 @@ class DistinctRowsFormSet(BaseInlineFormSet):
             if key in seen:
                 raise ValidationError(self.distinct_message, code="duplicate_rows")
             seen.add(key)
+
+
+class GuardedModelForm(forms.ModelForm):
+    """Remembers the version a record had when its form was opened, and whose form it is."""
+
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    request = None  # set per request by TrackerModelAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["opened_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        opened = cleaned.get("opened_version")
+        if self.instance.pk and opened is not None:
+            model = type(self.instance)
+            current = model._base_manager.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if current is not None and current != opened:
+                raise ValidationError(
+                    _(
+                        "Someone else changed this record after you opened it. Your changes were not saved: "
+                        "open it again to see the current values, then redo your edit."
+                    ),
+                    code="stale",
+                )
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance now holds the submitted values
+        user = getattr(self.request, "user", None)
+        if user is not None and not may_write(user, self.instance):
+            self.add_error(
+                None,
+                ValidationError(
+                    _("This would place the record outside your regions (%(regions)s).")
+                    % {"regions": scope_description(user)},
+                    code="out_of_scope",
+                ),
+            )
+
+
+class TrackerModelAdmin(admin.ModelAdmin):
+    """The base of every domain admin: no lost edits, and each editor writes only their regions.
+
+    - A change form remembers the record's `version` when it was opened; saving it after someone
+      else changed the record is refused with a message instead of silently overwriting them.
+    - A regional editor sees every record but may change or delete only those located in their
+      regions (others open read-only), may pick only their regions in region fields, and cannot
+      save a record into another region.
+    """
+
+    form = GuardedModelForm
+    region_fields: tuple[str, ...] = ("region", "headquarters", "parent")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"request": request})
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        # The hidden version rides along in the first fieldset.
+        first_name, first_options = fieldsets[0]
+        fields = list(first_options.get("fields", ()))
+        if "opened_version" not in fields:
+            fieldsets[0] = (first_name, {**first_options, "fields": [*fields, "opened_version"]})
+        return fieldsets
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_write(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may_write(request.user, obj))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if (
+            field is not None
+            and db_field.name in self.region_fields
+            and db_field.related_model._meta.label == "regions.Region"
+        ):
+            field.queryset = editable_regions(request.user, field.queryset)
+        return field

@@ -1,4 +1,18 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
+
+
+def install_version_triggers(**kwargs) -> None:
+    """Every table of a TimeStampedModel gets the trigger that raises `version` on each UPDATE."""
+    from config.conditional import install_version_triggers as install
+    from core.models import TimeStampedModel
+
+    tables = [
+        model._meta.db_table
+        for model in apps.get_models()
+        if issubclass(model, TimeStampedModel) and model._meta.managed and not model._meta.proxy
+    ]
+    install(sorted(tables))
 
 
 class CoreConfig(AppConfig):
@@ -10,3 +24,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Registers the OpenAPI extension of the API's related-record fields.
         import config.schema  # noqa: F401
+
+        # After every migrate (a new table may have appeared), idempotently.
+        post_migrate.connect(install_version_triggers, sender=self)

@@ -1,5 +1,6 @@
 """Abstract bases shared by the apps' models; core itself has no tables."""
 
+import pghistory
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -7,10 +8,16 @@ from core.fields import LtreeField
 
 
 class TimeStampedModel(models.Model):
-    """A row that knows when it was created and last changed."""
+    """A row that knows when it was created and last changed, and how often it changed."""
 
     created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(
+        verbose_name=_("version"),
+        default=1,
+        editable=False,
+        help_text=_("Raised by the database on every change, bulk ones included; the record's ETag."),
+    )
 
     class Meta:
         abstract = True
@@ -48,3 +55,10 @@ class TreeModel(models.Model):
     def ancestors(self):
         """Everything above this record, root first: one indexed query."""
         return type(self).objects.filter(path__ancestor_of=self.path).exclude(pk=self.pk).order_by("path")
+
+
+def tracked(model):
+    """Keep the change history of `model` in the database: a snapshot per insert, update and
+    delete, written by triggers (so queryset updates and bulk writes are caught too), with the
+    acting user and URL that the history middleware records."""
+    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())(model)

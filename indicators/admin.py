@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin import TrackerModelAdmin
 from indicators.models import Indicator, Observation
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(TrackerModelAdmin):
     list_display = ("code", "name", "name_zh", "unit")
     list_filter = ("unit",)
     search_fields = ("code", "name", "name_zh")
@@ -12,7 +13,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Observation)
-class ObservationAdmin(admin.ModelAdmin):
+class ObservationAdmin(TrackerModelAdmin):
     list_display = ("region", "indicator", "period", "value", "qualifier", "is_derived")
     list_select_related = ("region", "indicator")
     list_filter = ("indicator", "period", "is_derived", "qualifier")

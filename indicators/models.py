@@ -4,12 +4,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Qualifier, Unit
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, tracked
 from core.periods import PERIOD_PATTERN
 
 IndicatorUnit = Unit
 
 
+@tracked
 class Indicator(TimeStampedModel):
     """What the statistics bureau measures about a region, such as year-on-year GDP growth."""
 
@@ -37,6 +38,7 @@ class Indicator(TimeStampedModel):
         return self.name
 
 
+@tracked
 class Observation(TimeStampedModel):
     """One value of an indicator for a region and a period, as a source states it or as derived."""
 

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from core.admin import AliasSearchMixin, TreeAdminMixin
+from core.admin import AliasSearchMixin, TrackerModelAdmin, TreeAdminMixin
 from industries.models import Industry
 
 
 @admin.register(Industry)
-class IndustryAdmin(AliasSearchMixin, TreeAdminMixin, admin.ModelAdmin):
+class IndustryAdmin(AliasSearchMixin, TreeAdminMixin, TrackerModelAdmin):
     list_display = ("code", "name", "name_zh", "scheme", "parent", "children_link")
     list_select_related = ("parent",)
     list_filter = ("scheme",)

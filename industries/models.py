@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel, TreeModel
+from core.models import TimeStampedModel, TreeModel, tracked
 from core.search import search_index
 
 
@@ -13,6 +13,7 @@ class IndustryScheme(models.TextChoices):
     CHAIN = "chain", _("industry chain (local policy)")
 
 
+@tracked
 class Industry(TreeModel, TimeStampedModel):
     """A category that firms and projects are filed under.
 

@@ -8,7 +8,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AliasSearchMixin, DistinctRowsFormSet, kept_forms, titled_choices_filter
+from core.admin import AliasSearchMixin, DistinctRowsFormSet, TrackerModelAdmin, kept_forms, titled_choices_filter
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, ParticipantRole, Project
 
 PROJECT_SEARCH_FIELDS = ("project__name", "project__name_zh", "project__slug")
@@ -150,7 +150,7 @@ class TrackedByFilter(admin.SimpleListFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(AliasSearchMixin, admin.ModelAdmin):
+class ProjectAdmin(AliasSearchMixin, TrackerModelAdmin):
     list_display = (
         "name",
         "name_zh",
@@ -216,7 +216,7 @@ class ProjectAdmin(AliasSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(TrackerModelAdmin):
     list_display = ("project", "stage", "date", "date_precision", "is_planned")
     list_select_related = ("project",)
     list_filter = ("stage", "is_planned", "date_precision")
@@ -229,7 +229,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(TrackerModelAdmin):
     list_display = ("project", "company", "role", "share")
     list_select_related = ("project", "company")
     list_filter = ("role",)
@@ -242,7 +242,7 @@ class ParticipantAdmin(admin.ModelAdmin):
 
 
 @admin.register(FundsInPlace)
-class FundsInPlaceAdmin(admin.ModelAdmin):
+class FundsInPlaceAdmin(TrackerModelAdmin):
     list_display = ("project", "as_of", "amount", "currency", "qualifier")
     list_select_related = ("project",)
     list_filter = ("currency", "qualifier")
@@ -255,7 +255,7 @@ class FundsInPlaceAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(TrackerModelAdmin):
     list_display = ("project", "happened_on", "author", "action_excerpt", "next_step_due")
     list_select_related = ("project", "author")
     list_filter = ("happened_on", "next_step_due")
@@ -277,7 +277,7 @@ class FollowUpAdmin(admin.ModelAdmin):
 
 
 @admin.register(Figure)
-class FigureAdmin(admin.ModelAdmin):
+class FigureAdmin(TrackerModelAdmin):
     list_display = ("subject", "metric", "label", "period", "value", "unit", "qualifier", "is_estimated", "is_derived")
     list_select_related = ("project", "company")
     list_filter = ("metric", "unit", "qualifier", "is_estimated", "is_derived")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.choices import CURRENCY_CHOICES, DEFAULT_CURRENCY, DatePrecision, Qualifier, Unit
 from core.constraints import date_precision_constraint, non_negative_constraint, qualifier_constraint
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, tracked
 from core.periods import PERIOD_PATTERN
 from core.search import search_index
 
@@ -47,6 +47,7 @@ class ProjectKind(models.TextChoices):
     PROGRAMME = "programme", _("programme or cluster")
 
 
+@tracked
 class Project(TimeStampedModel):
     """An investment project or lead that the bureau promotes, from first idea to full capacity.
 
@@ -193,6 +194,7 @@ def derived_stage(project: Project) -> str | None:
     return max(stages, key=STAGE_RANK.__getitem__, default=None)
 
 
+@tracked
 class Milestone(TimeStampedModel):
     """A dated step of a project through the funnel, actual or planned, with what backs it.
 
@@ -248,6 +250,7 @@ class Milestone(TimeStampedModel):
         return f"{self.project}: {self.get_stage_display()} {self.date:%Y-%m-%d}"
 
 
+@tracked
 class FundsInPlace(TimeStampedModel):
     """Money actually arrived for a project (到位资金), cumulative up to a date."""
 
@@ -324,6 +327,7 @@ class ParticipantRole(models.TextChoices):
     PROMOTING_AGENCY = "promoting_agency", _("promoting agency")
 
 
+@tracked
 class Participant(TimeStampedModel):
     """A company's part in a project: investor, lead investor, operator, partner or promoter."""
 
@@ -386,6 +390,7 @@ class Participant(TimeStampedModel):
         return f"{self.company} ({self.get_role_display()}) in {self.project}"
 
 
+@tracked
 class FollowUp(TimeStampedModel):
     """An entry in a project's follow-up log: what the tracking officer did and what comes next."""
 
@@ -439,6 +444,7 @@ class Metric(models.TextChoices):
     OTHER = "other", _("other")
 
 
+@tracked
 class Figure(TimeStampedModel):
     """A number a source states about one project or one company, with its period and sentence.
 

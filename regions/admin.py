@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from core.admin import AliasSearchMixin, TreeAdminMixin
+from core.admin import AliasSearchMixin, TrackerModelAdmin, TreeAdminMixin
 from regions.models import Region
 
 
 @admin.register(Region)
-class RegionAdmin(AliasSearchMixin, TreeAdminMixin, admin.ModelAdmin):
+class RegionAdmin(AliasSearchMixin, TreeAdminMixin, TrackerModelAdmin):
     list_display = ("code", "name", "name_zh", "level", "parent", "children_link")
     list_select_related = ("parent",)
     list_filter = ("level",)

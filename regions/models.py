@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel, TreeModel
+from core.models import TimeStampedModel, TreeModel, tracked
 from core.search import search_index
 
 
@@ -66,6 +66,7 @@ def code_pattern_for(level: str) -> str:
     return CODE_PATTERNS["county_level"]
 
 
+@tracked
 class Region(TreeModel, TimeStampedModel):
     """A place the tracker records investment in: an administrative division (country, province,
     city, district, county) or a development zone or block inside one.

@@ -14,9 +14,32 @@ class RegionSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RegionKeyField(KeyRelatedField):
+    """A region by code. For a regional editor, only regions inside their own can be chosen."""
+
+    default_error_messages = {
+        **KeyRelatedField.default_error_messages,
+        "out_of_scope": "Region {value} lies outside your regions ({regions}).",
+    }
+
+    def to_internal_value(self, data):
+        from accounts.scope import editable_regions, scope_description
+
+        region = super().to_internal_value(data)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not editable_regions(user, Region.objects.filter(pk=region.pk)).exists()
+        ):
+            self.fail("out_of_scope", value=region.code, regions=scope_description(user))
+        return region
+
+
 def region_field(**kwargs) -> KeyRelatedField:
     """A region written as its code and read back as a summary."""
-    return KeyRelatedField(
+    return RegionKeyField(
         summary_serializer=RegionSummarySerializer, lookup=("code",), queryset=Region.objects.all(), **kwargs
     )
 

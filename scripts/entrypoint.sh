@@ -11,6 +11,7 @@ WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}"
 cd "$(dirname "$0")/.."
 
 python manage.py migrate --noinput
+python manage.py createcachetable
 python manage.py seed
 python manage.py ensure_admin
 if [ "${SKIP_COLLECTSTATIC:-0}" != "1" ]; then

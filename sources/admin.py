@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import HTTPS_URL_FIELDS
+from core.admin import HTTPS_URL_FIELDS, TrackerModelAdmin
 from sources.models import Citation, Source
 
 
@@ -14,7 +14,7 @@ class CitationInline(admin.TabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(TrackerModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ("title", "publisher", "kind", "published_on", "language", "citation_count")
     list_filter = ("kind", "language")
@@ -32,7 +32,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(TrackerModelAdmin):
     list_display = ("source", "locator", "quote_excerpt")
     list_select_related = ("source",)
     list_filter = ("source__kind",)

@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel
+from core.models import TimeStampedModel, tracked
 
 
 class SourceKind(models.TextChoices):
@@ -13,6 +13,7 @@ class SourceKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+@tracked
 class Source(TimeStampedModel):
     """A document that facts in the tracker come from: a news article, a bulletin, a report.
 
@@ -46,6 +47,7 @@ class Source(TimeStampedModel):
         return self.title
 
 
+@tracked
 class Citation(TimeStampedModel):
     """A sentence quoted from a source, with where it stands there, that backs one fact."""
 

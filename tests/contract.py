@@ -9,12 +9,13 @@ import json
 from typing import Any, ClassVar
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
+from accounts.roles import GROUP_NAMES, Role
 from tests.factories import StaffUserFactory
 
 HUGE = "<1e400>"  # stands for the bare JSON number 1e400, which json.dumps cannot write
@@ -47,11 +48,17 @@ def client_for(user=None) -> APIClient:
 
 
 def staff_user(model, *actions: str):
-    """A staff user holding the permissions of `model` for `actions` ("add", "change", "delete", "view")."""
+    """A staff user holding the permissions of `model` for `actions` ("add", "change", "delete", "view").
+
+    Writing takes a role as well as a permission (tests/accounts covers every role): a user given
+    write actions here is made a bureau administrator; one given none stays a viewer.
+    """
     user = StaffUserFactory()
     codenames = [f"{action}_{model._meta.model_name}" for action in actions]
     content_type = ContentType.objects.get_for_model(model)
     user.user_permissions.set(Permission.objects.filter(content_type=content_type, codename__in=codenames))
+    if set(actions) & {"add", "change", "delete"}:
+        user.groups.add(Group.objects.get(name=GROUP_NAMES[Role.BUREAU_ADMIN]))
     return user
 
 
@@ -121,8 +128,12 @@ class CRUDContract:
             client.put(detail, {**payload, **self.update_data}, format="json"),
             client.delete(detail),
         ]
-        assert [response.status_code for response in responses] == [403] * 4
+        # Without credentials: 401 naming the scheme; signed in without the right: 403.
+        expected = 401 if actions is None else 403
+        assert [response.status_code for response in responses] == [expected] * 4
         assert all(error_of(response)["message"] for response in responses)
+        if actions is None:
+            assert all(response["WWW-Authenticate"] == "Token" for response in responses)
         assert self.snapshot() == before
 
     def test_permitted_staff_can_create_and_read_back_the_same_record(self, editor):

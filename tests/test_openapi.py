@@ -212,7 +212,7 @@ def test_reads_say_they_also_come_as_csv_text_and_writes_answer_json(document):
         if method == "get":
             assert media_types == ["application/json", "text/csv"], path
             assert success["content"]["text/csv"]["schema"]["type"] == "string"
-        elif method != "delete":
+        elif method != "delete" and success.get("content"):
             assert media_types == ["application/json"], f"{method} {path}"
 
 
@@ -242,7 +242,7 @@ def records() -> dict[str, Any]:
 
 
 def real_url(path: str, records: dict[str, Any], *, missing: bool = False) -> str | None:
-    collection = [part for part in path.split("/") if part and not part.startswith("{")][-1]
+    collection = [part for part in path.split("/") if part and not part.startswith("{") and part != "history"][-1]
     key = "no-such-record" if missing else records.get(collection)
     if "{key}" in path and key is None:
         return None
@@ -301,9 +301,9 @@ def test_the_errors_the_api_really_answers_are_documented_for_their_operation(do
             None,
             404,
         ),
-        ("an anonymous write", anonymous, "post", "/regions/", "/regions/", {"code": "339901"}, 403),
-        ("an anonymous change", anonymous, "patch", "/projects/{key}/", f"/projects/{project.slug}/", {}, 403),
-        ("an anonymous delete", anonymous, "delete", "/companies/{key}/", f"/companies/{company.slug}/", None, 403),
+        ("an anonymous write", anonymous, "post", "/regions/", "/regions/", {"code": "339901"}, 401),
+        ("an anonymous change", anonymous, "patch", "/projects/{key}/", f"/projects/{project.slug}/", {}, 401),
+        ("an anonymous delete", anonymous, "delete", "/companies/{key}/", f"/companies/{company.slug}/", None, 401),
         ("an invalid region", superuser, "post", "/regions/", "/regions/", {"code": "", "level": "x"}, 400),
         (
             "a negative investment",

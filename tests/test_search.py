@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 from django.db import connection, transaction
@@ -157,7 +156,6 @@ def plan_of(queryset, index: str) -> str:
 
 @pytest.mark.slow
 def test_project_company_and_region_search_use_their_trigram_indexes() -> None:
-    started = time.monotonic()
     rng = random.Random(20240701)
     longquan = Region.objects.get(code="331181")
     Project.objects.bulk_create(
@@ -183,4 +181,3 @@ def test_project_company_and_region_search_use_their_trigram_indexes() -> None:
     # The index answers the same as a scan would: the article's Kelun, among 20,000 other projects.
     slugs = ProjectFilterSet({"search": "kolen"}, queryset=Project.objects.all()).qs.values_list("slug", flat=True)
     assert list(slugs) == [KELUN_PROJECT]
-    assert time.monotonic() - started < 15

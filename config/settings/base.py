@@ -5,6 +5,7 @@ the hardening that a public deployment needs and refuses to start without its se
 `config.settings.test` only speeds tests up.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -60,12 +61,18 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = [
     "rest_framework",
+    "knox",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
 ]
 LOCAL_APPS = [
     "core",
+    "accounts",
     "sources",
     "regions",
     "industries",
@@ -79,6 +86,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
+    "config.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -87,6 +96,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records the acting user and URL with every change the database's history triggers capture.
+    "pghistory.middleware.HistoryMiddleware",
+    # Last: it must see the outcome of authentication to count failed admin logins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # TEMPLATES
@@ -129,6 +142,50 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# AUTHENTICATION, ROLES AND LIMITS
+# ------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # Counts failed logins (admin and token endpoint) and locks out after AXES_FAILURE_LIMIT.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
+
+# Published data is readable without signing in; set false to require a token or session for reads.
+API_ANONYMOUS_READS = env.bool("API_ANONYMOUS_READS", default=True)
+# Bodies over this many bytes are refused with 413 before anything reads them.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
+# Requests per client, counted in the shared cache so every worker sees the same count.
+API_THROTTLE_RATES = {
+    "anon": env("API_THROTTLE_ANON", default="120/min"),
+    "user": env("API_THROTTLE_USER", default="600/min"),
+    "login": env("API_THROTTLE_LOGIN", default="10/min"),
+}
+
+# History context (user, URL) is attached to writes only; reads change nothing to record.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=24 * 30)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# CACHES (the throttle counters live here): the database by default, Redis when REDIS_URL is set
+# ------------------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tracker_cache"}}
+
 # LOGGING
 # ------------------------------------------------------------------------------
 LOGGING = {
@@ -142,10 +199,17 @@ LOGGING = {
 # DJANGO REST FRAMEWORK
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first, so a request without valid credentials gets 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["config.api.ReadOnlyOrStaffModelPermissions"],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.TrackerPermission"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.throttling.AnonThrottle",
+        "config.throttling.UserThrottle",
+        "config.throttling.ScopedThrottle",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -14,3 +14,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Throttling has its own tests (which set rates); elsewhere no rate means no counting, so it
+# neither gets in the way nor adds its cache queries to the query-count tests.
+API_THROTTLE_RATES: dict[str, str] = {}
+# The test client's login() has no request for django-axes to inspect; its own tests turn it on.
+AXES_ENABLED = False

@@ -1,0 +1,31 @@
+"""API permissions: published reads for everyone (unless closed), writes by role and region."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import permissions
+
+from accounts.scope import may_write, scope_description
+
+
+class TrackerPermission(permissions.DjangoModelPermissions):
+    """Reads: anyone while `API_ANONYMOUS_READS` is on, else signed-in users. Writes: the model
+    permission of the user's role, and for regional editors a record inside their regions."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return bool(settings.API_ANONYMOUS_READS or (request.user and request.user.is_authenticated))
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return super().has_permission(request, view)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if not may_write(request.user, obj):
+            self.message = _("This record lies outside your regions (%(regions)s); it is read-only to you.") % {
+                "regions": scope_description(request.user)
+            }
+            return False
+        return True
