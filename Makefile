@@ -6,13 +6,20 @@ export PATH := $(BIN):$(PATH)
 # Starts the embedded PostgreSQL unless DATABASE_URL is set, and stops what it started afterwards.
 WITH_DB := $(BIN)/python -m config.devdb run --
 PYTEST_ARGS ?=
+# Translations: each locale/<language>/LC_MESSAGES/django.po is compiled to a git-ignored .mo.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+# compilemessages reads the settings but never the database: a placeholder URL keeps the
+# settings from starting the embedded PostgreSQL for it.
+NO_DB := DATABASE_URL=postgres://unused@localhost/unused
 
-.PHONY: help install run test check stop db-status fmt lock clean
+.PHONY: help install messages run test check stop db-status fmt lock clean
 
 help:
 	@echo "make run     set up everything and serve on http://127.0.0.1:8000 (Ctrl-C stops it)"
 	@echo "make test    set up everything and run the static checks and the whole test suite"
 	@echo "make check   static checks only: ruff, migrations, OpenAPI validation"
+	@echo "make messages compile the translations (locale/*/LC_MESSAGES/*.po)"
 	@echo "make stop    stop the embedded PostgreSQL if one was left running"
 	@echo "make fmt     format and autofix with ruff"
 	@echo "make lock    re-pin requirements.lock from pyproject.toml"
@@ -26,13 +33,19 @@ $(VENV)/.installed: requirements.lock | $(BIN)/python
 
 install: $(VENV)/.installed
 
-run: install
+messages: $(MO_FILES)
+
+$(MO_FILES): %.mo: %.po | $(VENV)/.installed
+	@command -v msgfmt >/dev/null 2>&1 || { echo "msgfmt not found: install GNU gettext (apt-get install gettext, brew install gettext)" >&2; exit 1; }
+	$(NO_DB) $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=.data --verbosity 0
+
+run: install messages
 	$(WITH_DB) sh scripts/entrypoint.sh
 
-test: install
+test: install messages
 	$(WITH_DB) sh -c 'sh scripts/check.sh && python -m pytest $(PYTEST_ARGS)'
 
-check: install
+check: install messages
 	$(WITH_DB) sh scripts/check.sh
 
 stop: install
@@ -50,4 +63,4 @@ lock: install
 		--output-file requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache $(MO_FILES)

@@ -1,6 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from knox.admin import AuthTokenAdmin, AuthTokenCreateForm
+from knox.models import AuthToken
+from knox.settings import knox_settings
 
 from accounts.models import RegionAssignment
 
@@ -28,3 +34,35 @@ class TrackerUserAdmin(UserAdmin):
     """Users, with the regions each regional editor answers for."""
 
     inlines = [*UserAdmin.inlines, RegionAssignmentInline]
+
+
+class ExpiringTokenCreateForm(AuthTokenCreateForm):
+    """knox's form for a new token, whose expiry must be given: the configured lifetime ahead unless
+    changed, never in the past. Left empty, knox would issue a token that never expires."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        expiry = self.fields["expiry"]
+        expiry.required = True
+        expiry.initial = lambda: timezone.now() + knox_settings.TOKEN_TTL
+        expiry.help_text = _("When the token stops working. The token itself is shown once, after saving.")
+
+    def clean_expiry(self):
+        expiry = self.cleaned_data["expiry"]
+        if expiry <= timezone.now():
+            raise ValidationError(_("A token must expire in the future."), code="expired")
+        return expiry
+
+
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class TrackerAuthTokenAdmin(AuthTokenAdmin):
+    """API tokens: issued here, shown once in a message; only their hash is kept, so an existing
+    token can be shortened (its expiry) or deleted, nothing else."""
+
+    add_form = ExpiringTokenCreateForm
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("digest", "token_key", "user", "created") if obj is not None else ()

@@ -26,7 +26,8 @@ GROUP_NAMES = {
     Role.BUREAU_ADMIN: "Bureau administrators",
 }
 
-TRACKED_APPS = ("regions", "industries", "companies", "projects", "indicators", "sources", "accounts")
+# pghistory: reading change history (its Events admin) is a view permission like any other.
+TRACKED_APPS = ("regions", "industries", "companies", "projects", "indicators", "sources", "accounts", "pghistory")
 # What a regional editor may write: records that sit in a region, and new sources and quotes.
 EDITOR_MODELS = {
     "regions.region",

@@ -33,23 +33,33 @@ def assigned_paths(user) -> list[str]:
 
 
 def location_path(obj: Model) -> str | NotLocated | None:
-    """The path of the region `obj` is located in, None when it has none yet."""
+    """The path of the region `obj` is located in, as its fields stand now; None when it has none yet.
+
+    A region's path is worked out from its parent, not read from its `path` column: the database
+    rewrites that column only on save, and a region being moved must be judged where it goes.
+    """
     from companies.models import Company
     from indicators.models import Observation
     from projects.models import Project
     from regions.models import Region
 
     if isinstance(obj, Region):
-        if obj.pk and obj.path:
-            return obj.path
-        return obj.parent.path if obj.parent_id and obj.parent else None
+        parent_path = obj.parent.path if obj.parent_id and obj.parent else None
+        if obj.pk is None:
+            return parent_path
+        return f"{parent_path}.{obj.pk}" if parent_path else str(obj.pk)
     if isinstance(obj, Company):
         return obj.headquarters.path if obj.headquarters_id and obj.headquarters else None
     if isinstance(obj, Project | Observation):
         return obj.region.path if obj.region_id else None
-    project = getattr(obj, "project", None) if hasattr(obj, "project_id") else None
-    if isinstance(project, Project):
-        return project.region.path
+    # Records attached to a project (participants, milestones, ...) sit with it; figures about a
+    # company, with the company.
+    if hasattr(obj, "project_id") or hasattr(obj, "company_id"):
+        if getattr(obj, "project_id", None):
+            return location_path(obj.project)
+        if getattr(obj, "company_id", None):
+            return location_path(obj.company)
+        return None
     return NOT_LOCATED
 
 
@@ -83,6 +93,15 @@ def editable_regions(user, queryset: QuerySet) -> QuerySet:
     for path in assigned_paths(user):
         condition |= Q(path__descendant_of=path)
     return queryset.filter(condition)
+
+
+def editable_projects(user, queryset: QuerySet) -> QuerySet:
+    """The projects `user` may attach records to (participants, milestones, ...): those in their regions."""
+    from regions.models import Region
+
+    if role_of(user) == Role.BUREAU_ADMIN:
+        return queryset
+    return queryset.filter(region__in=editable_regions(user, Region.objects.all()))
 
 
 def scope_description(user) -> str:

@@ -10,21 +10,26 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the record."
+    default_detail = _("The request conflicts with the current state of the record.")
     default_code = "conflict"
 
 
 def _describe_protected(exc: ProtectedError | RestrictedError) -> str:
     blockers = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", None) or []
     names = sorted({str(obj._meta.verbose_name_plural) for obj in blockers})
-    return f"This record is still referenced by {', '.join(names) or 'other records'}; delete or reassign those first."
+    return gettext("This record is still referenced by %(names)s; delete or reassign those first.") % {
+        "names": ", ".join(names) or gettext("other records")
+    }
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -42,7 +47,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc = _unknown_format(context) or exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 
@@ -54,6 +59,24 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     response.data = {"error": error_body(exc)}
     return response
+
+
+def _unknown_format(context: dict[str, Any]) -> exceptions.ValidationError | None:
+    """DRF answers `?format=` naming no renderer with a 404; it is a bad parameter like any other.
+
+    Content negotiation runs before the view looks anything up, so a 404 on a request whose
+    format no renderer of the view writes comes from the format, never from a missing record.
+    """
+    request, view = context.get("request"), context.get("view")
+    name = api_settings.URL_FORMAT_OVERRIDE
+    value = request.query_params.get(name) if request is not None and name else None
+    if not value or view is None:
+        return None
+    formats = [renderer.format for renderer in view.get_renderers()]
+    if value in formats:
+        return None
+    message = f"Choose one of: {', '.join(formats)}."
+    return exceptions.ValidationError({name: [exceptions.ErrorDetail(message, code="invalid_choice")]})
 
 
 class DatabaseRefused(exceptions.ValidationError):
@@ -73,7 +96,11 @@ def _database_refusal(exc: IntegrityError | DataError) -> exceptions.APIExceptio
     diag = getattr(cause, "diag", None)
     name = getattr(diag, "constraint_name", None) or ""
     sqlstate = getattr(cause, "sqlstate", "") or ""
-    message = _constraint_messages().get(name) or getattr(diag, "message_primary", None) or "The database refused it."
+    message = (
+        _constraint_messages().get(name)
+        or getattr(diag, "message_primary", None)
+        or gettext("The database refused it.")
+    )
     if sqlstate == "23505":  # unique_violation: someone else already holds this key
         return Conflict({"code": "unique", "constraint": name, "message": message})
     detail = {"non_field_errors": [exceptions.ErrorDetail(message, code=name or "database")]}
@@ -83,7 +110,10 @@ def _database_refusal(exc: IntegrityError | DataError) -> exceptions.APIExceptio
 def error_body(exc: exceptions.APIException) -> dict[str, Any]:
     if isinstance(exc, exceptions.ValidationError):
         fields = _field_errors(exc.detail)
-        body: dict[str, Any] = {"code": "invalid", "message": "The request is invalid; see the errors per field."}
+        body: dict[str, Any] = {
+            "code": "invalid",
+            "message": gettext("The request is invalid; see the errors per field."),
+        }
         body["fields"] = fields
         return body
     detail = exc.detail

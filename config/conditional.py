@@ -8,7 +8,8 @@ UPDATE) between the comparison and the write, so two writers cannot both pass th
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
@@ -25,13 +26,13 @@ $$;
 
 class PreconditionFailed(APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The record changed since you read it (its ETag no longer matches If-Match); read it again."
+    default_detail = _("The record changed since you read it (its ETag no longer matches If-Match); read it again.")
     default_code = "precondition_failed"
 
 
 class PreconditionRequired(APIException):
     status_code = 428
-    default_detail = "Send If-Match with the record's ETag."
+    default_detail = _("Send If-Match with the record's ETag.")
     default_code = "precondition_required"
 
 
@@ -57,9 +58,9 @@ def if_none_match_hits(header: str | None, obj) -> bool:
     return header.strip() == "*" or any(c.strip().removeprefix("W/") == current for c in header.split(","))
 
 
-def install_version_triggers(tables: list[str]) -> None:
+def install_version_triggers(tables: list[str], using: str = DEFAULT_DB_ALIAS) -> None:
     """Create (or replace) the version trigger on each table that has a `version` column."""
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(VERSION_TRIGGER_SQL)
         for table in tables:
             cursor.execute(

@@ -16,6 +16,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "font-src 'self' data:",
         "worker-src 'self' blob:",
         "connect-src 'self'",
+        "object-src 'none'",
         "frame-ancestors 'none'",
         "base-uri 'self'",
         "form-action 'self'",
@@ -25,7 +26,11 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 
 class SecurityHeadersMiddleware:
-    """Adds the headers Django's SecurityMiddleware does not: CSP and Permissions-Policy."""
+    """Adds the headers Django's SecurityMiddleware does not: CSP and Permissions-Policy.
+
+    It sits just inside SecurityMiddleware and above WhiteNoise, so static files, error pages and
+    the 413 of the body limit get them too.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -35,6 +40,10 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        # One opener policy for every page: drf-spectacular relaxes Swagger UI's to `unsafe-none`
+        # for OAuth2 pop-ups, and this API has no OAuth2.
+        if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+            response.headers["Cross-Origin-Opener-Policy"] = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
         return response
 
 

@@ -133,7 +133,8 @@ class TrackerAutoSchema(AutoSchema):
     """Adds the error responses of each kind of operation, tags by collection, and summaries.
 
     Which errors an operation can return follows from its shape:
-    - 400: writes, and reads that validate query parameters (filters, `group_by`, a page or cursor);
+    - 400: writes, and reads that validate query parameters (filters, `group_by`, a page or cursor,
+      or only `format`);
     - 403: writes and deletes (anonymous or without the model permission);
     - 404: anything with a key in its path (a record, or the project of a sub-resource), and
       paginated lists (a page or cursor past the end);
@@ -145,7 +146,7 @@ class TrackerAutoSchema(AutoSchema):
         statuses: set[int] = set()
         if method in WRITE_METHODS:
             statuses.add(400)
-        if method == "GET" and (self._validates_query() or self._is_paginated_list()):
+        if method == "GET" and (self._validates_query() or self._is_paginated_list() or self._get_format_parameters()):
             statuses.add(400)
         if method not in ("GET", "HEAD", "OPTIONS"):
             statuses.update((403, 409))
@@ -208,7 +209,8 @@ class TrackerAutoSchema(AutoSchema):
         parameters = super()._get_format_parameters()
         for parameter in parameters:
             parameter["description"] = (
-                "json (the default) or csv; `Accept: text/csv` also gives CSV. Errors are always JSON."
+                "json (the default) or csv; `Accept: text/csv` also gives CSV. Errors are always JSON; "
+                "any other format answers 400."
             )
         return parameters
 

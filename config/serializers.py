@@ -116,6 +116,15 @@ class KeyRelatedField(serializers.RelatedField):
                 continue
         self.fail("does_not_exist", model=name, value=data)
 
+    def get_choices(self, cutoff: int | None = None) -> dict[str, str]:
+        # The browsable API's form offers records by key; their summaries (dicts) cannot be keys.
+        queryset = self.get_queryset()
+        if queryset is None:
+            return {}
+        if cutoff is not None:
+            queryset = queryset[:cutoff]
+        return {str(getattr(item, self.lookup[0])): self.display_value(item) for item in queryset}
+
     def to_representation(self, value: models.Model) -> dict[str, Any]:
         return self.summary_serializer(value, context=self.context).data
 

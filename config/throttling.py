@@ -7,6 +7,8 @@ they follow the settings (and tests can lower them).
 from django.conf import settings
 from rest_framework import throttling
 
+COUNTERS_ALIAS = "counters"
+
 
 class _SettingsRate:
     def get_rate(self):
@@ -28,3 +30,24 @@ class UserThrottle(_SettingsRate, throttling.UserRateThrottle):
 
 class ScopedThrottle(_SettingsRate, throttling.ScopedRateThrottle):
     """Views that name a `throttle_scope` (the token endpoint: `login`), per user or address."""
+
+
+class CountersRouter:
+    """Sends the database cache (throttle counts) and django-axes (failed logins) to `counters`.
+
+    That alias is a second connection to the same database, outside every request's transaction:
+    with ATOMIC_REQUESTS the `default` connection rolls back whatever a failed request wrote, and
+    the requests that most need counting (wrong passwords, floods of 404s) are failed ones. The
+    tables themselves are created on `default` like any other; nothing is migrated via `counters`.
+    """
+
+    app_labels = frozenset({"django_cache", "axes"})
+
+    def db_for_read(self, model, **hints):
+        return COUNTERS_ALIAS if model._meta.app_label in self.app_labels else None
+
+    def db_for_write(self, model, **hints):
+        return COUNTERS_ALIAS if model._meta.app_label in self.app_labels else None
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return False if db == COUNTERS_ALIAS else None

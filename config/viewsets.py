@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from pghistory.models import Events
 from rest_framework import status, viewsets
@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from config.conditional import PreconditionFailed, etag_of, if_match_holds, if_none_match_hits
 from config.csv import stream_csv
-from config.history import HistoryEventSerializer
+from config.history import HistoryEventSerializer, with_exact_values
 from config.pagination import PageNumberPagination
 
 WRITE_ACTIONS = {"update", "partial_update", "destroy"}
@@ -35,24 +35,41 @@ class TrackerViewSet(viewsets.ModelViewSet):
 
     def get_object(self):
         queryset = self.get_queryset()
+        if self.action == "history":
+            # The history needs the record's key only, not the related rows a detail prefetches.
+            queryset = queryset.prefetch_related(None)
         value = self.kwargs[self.lookup_url_kwarg]
         for field in self.lookup_fields:
             if field == "pk" and not (value.isascii() and value.isdigit() and len(value) <= 18):
                 continue
             obj = queryset.filter(**{field: value}).first()
-            if obj is not None:
-                self.check_object_permissions(self.request, obj)
-                if self.action in WRITE_ACTIONS:
-                    self._lock_and_compare(obj)
-                return obj
-        return get_object_or_404(queryset.none())
+            if obj is None:
+                continue
+            if self.action in WRITE_ACTIONS:
+                obj = self._lock(queryset, obj)
+            self.check_object_permissions(self.request, obj)
+            if self.action in WRITE_ACTIONS and not if_match_holds(self.request.headers.get("If-Match"), obj):
+                raise PreconditionFailed()
+            return obj
+        raise Http404
 
-    def _lock_and_compare(self, obj) -> None:
-        """Lock the row until the request's transaction ends, then compare If-Match with the
-        version it has now: between the check and the write, nobody else can change it."""
-        obj.version = type(obj)._base_manager.select_for_update().values_list("version", flat=True).get(pk=obj.pk)
-        if not if_match_holds(self.request.headers.get("If-Match"), obj):
-            raise PreconditionFailed()
+    def _lock(self, queryset, obj):
+        """Lock the row until the request's transaction ends and return the record as it is now.
+
+        Between the read above and the lock, a colleague may have committed a change: the record
+        is then read again, so that the permission check, the If-Match comparison and the fields
+        the write does not send all see the locked version, not the one read before. The version
+        tells: every UPDATE raises it. A record deleted meanwhile is a 404.
+        """
+        locked = type(obj)._base_manager.select_for_update().filter(pk=obj.pk).values_list("version", flat=True)
+        version = locked.first()
+        if version is None:
+            raise Http404
+        if version != obj.version:
+            obj = queryset.filter(pk=obj.pk).first()
+            if obj is None:
+                raise Http404
+        return obj
 
     def retrieve(self, request, *args, **kwargs):
         obj = self.get_object()
@@ -103,7 +120,7 @@ class TrackerViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], url_path="history", pagination_class=PageNumberPagination)
     def history(self, request, *args, **kwargs):
         obj = self.get_object()
-        events = Events.objects.references(obj).order_by("-pgh_created_at", "-pgh_id")
+        events = with_exact_values(Events.objects.references(obj).order_by("-pgh_created_at", "-pgh_id"))
         page = self.paginate_queryset(events)
         users = _usernames(page)
         data = HistoryEventSerializer(page, many=True, context={"usernames": users}).data

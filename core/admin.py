@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import editable_regions, may_write, scope_description
+from accounts.scope import editable_projects, editable_regions, may_write, scope_description
 
 # Joins a row's aliases for searching. A newline cannot come from the search box, so a search
 # term never matches across the end of one alias and the start of the next.
@@ -60,7 +61,9 @@ class TreeAdminMixin:
     """
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(children_count=Count("children"))
+        # A GROUP BY query drops Meta.ordering: state it again so pages stay stable.
+        queryset = super().get_queryset(request).annotate(children_count=Count("children"))
+        return queryset.order_by(*self.model._meta.ordering)
 
     @admin.display(description=_("children"), ordering="children_count")
     def children_link(self, obj) -> str:
@@ -133,8 +136,13 @@ class GuardedModelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.fields["opened_version"].initial = self.instance.version
+        if self.instance.pk:
+            # A change form posted without the version it was opened at cannot be checked: refused.
+            version = self.fields["opened_version"]
+            version.required = True
+            version.error_messages["required"] = _("This form does not say when it was opened; open the record again.")
+            if not self.is_bound:
+                version.initial = self.instance.version
 
     def clean(self):
         cleaned = super().clean()
@@ -202,10 +210,36 @@ class TrackerModelAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if (
-            field is not None
-            and db_field.name in self.region_fields
-            and db_field.related_model._meta.label == "regions.Region"
-        ):
-            field.queryset = editable_regions(request.user, field.queryset)
+        if field is not None:
+            field.queryset = self.choosable(request.user, db_field.name, field.queryset)
         return field
+
+    def choosable(self, user, field_name: str, queryset: models.QuerySet) -> models.QuerySet:
+        """What `user` may pick in `field_name`: in a field that places the record (its region, or
+        the project it belongs to), only what lies in their regions."""
+        label = queryset.model._meta.label
+        if label == "regions.Region" and field_name in self.region_fields:
+            return editable_regions(user, queryset)
+        if label == "projects.Project" and field_name == "project":
+            return editable_projects(user, queryset)
+        return queryset
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # The autocomplete of a field that places a record offers what the form would accept.
+        source = self._autocomplete_source(request)
+        if source is not None:
+            queryset = source.choosable(request.user, request.GET["field_name"], queryset)
+        return queryset, may_have_duplicates
+
+    def _autocomplete_source(self, request) -> TrackerModelAdmin | None:
+        """The admin of the form whose field is being autocompleted, when it is one of ours."""
+        match = getattr(request, "resolver_match", None)
+        if match is None or match.url_name != "autocomplete":
+            return None
+        try:
+            model = apps.get_model(request.GET.get("app_label", ""), request.GET.get("model_name", ""))
+        except (LookupError, ValueError):
+            return None
+        source = self.admin_site._registry.get(model)
+        return source if isinstance(source, TrackerModelAdmin) else None

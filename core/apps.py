@@ -1,8 +1,9 @@
 from django.apps import AppConfig, apps
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate
 
 
-def install_version_triggers(**kwargs) -> None:
+def install_version_triggers(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     """Every table of a TimeStampedModel gets the trigger that raises `version` on each UPDATE."""
     from config.conditional import install_version_triggers as install
     from core.models import TimeStampedModel
@@ -12,7 +13,7 @@ def install_version_triggers(**kwargs) -> None:
         for model in apps.get_models()
         if issubclass(model, TimeStampedModel) and model._meta.managed and not model._meta.proxy
     ]
-    install(sorted(tables))
+    install(sorted(tables), using=using)
 
 
 class CoreConfig(AppConfig):

@@ -1,3 +1,4 @@
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,7 +16,8 @@ class RegionSummarySerializer(serializers.ModelSerializer):
 
 
 class RegionKeyField(KeyRelatedField):
-    """A region by code. For a regional editor, only regions inside their own can be chosen."""
+    """A region by code. For a regional editor, only regions inside their own can be chosen, or the
+    one the record already has (an editor's own district keeps its city as parent when rewritten)."""
 
     default_error_messages = {
         **KeyRelatedField.default_error_messages,
@@ -28,13 +30,33 @@ class RegionKeyField(KeyRelatedField):
         region = super().to_internal_value(data)
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not editable_regions(user, Region.objects.filter(pk=region.pk)).exists()
-        ):
+        if user is None or not user.is_authenticated or self._is_current_value(region):
+            return region
+        if not editable_regions(user, Region.objects.filter(pk=region.pk)).exists():
             self.fail("out_of_scope", value=region.code, regions=scope_description(user))
         return region
+
+    def get_choices(self, cutoff: int | None = None) -> dict[str, str]:
+        """The browsable API's options: codes, and for a signed-in user only the regions they may
+        place records in (plus the record's current one)."""
+        from accounts.scope import editable_regions
+
+        queryset = self.get_queryset()
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            current = self._current_pk()
+            queryset = editable_regions(user, queryset) | queryset.filter(pk=current if current is not None else -1)
+        if cutoff is not None:
+            queryset = queryset[:cutoff]
+        return {region.code: self.display_value(region) for region in queryset}
+
+    def _current_pk(self) -> int | None:
+        instance = getattr(self.parent, "instance", None)
+        return getattr(instance, f"{self.source}_id", None) if isinstance(instance, models.Model) else None
+
+    def _is_current_value(self, region: Region) -> bool:
+        return region.pk is not None and self._current_pk() == region.pk
 
 
 def region_field(**kwargs) -> KeyRelatedField:

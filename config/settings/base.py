@@ -50,6 +50,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 # APPS
 # ------------------------------------------------------------------------------
 DJANGO_APPS = [
+    # Before django.contrib.admin: its templates add the "Events" (history) link to change pages.
+    "pghistory.admin",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -64,7 +66,6 @@ THIRD_PARTY_APPS = [
     "knox",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "axes",
     "django_filters",
     "drf_spectacular",
@@ -87,6 +88,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
+    # Above WhiteNoise, so that static files are covered too (it answers them itself).
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -95,7 +98,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the acting user and URL with every change the database's history triggers capture.
     "pghistory.middleware.HistoryMiddleware",
     # Last: it must see the outcome of authentication to count failed admin logins.
@@ -168,9 +170,13 @@ API_THROTTLE_RATES = {
     "user": env("API_THROTTLE_USER", default="600/min"),
     "login": env("API_THROTTLE_LOGIN", default="10/min"),
 }
+# How many trusted proxies append to X-Forwarded-For in front of the app (0: use REMOTE_ADDR).
+API_NUM_PROXIES = env.int("API_NUM_PROXIES", default=0)
 
 # History context (user, URL) is attached to writes only; reads change nothing to record.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Each change gets its own clock time, not its transaction's start, so events of one request order.
+PGHISTORY_CREATED_AT_FUNCTION = "CLOCK_TIMESTAMP()"
 
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=24 * 30)),
@@ -186,6 +192,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tracker_cache"}}
 
+# Throttle counts and failed-login records must outlive the request that made them, yet
+# ATOMIC_REQUESTS rolls back every request that fails (a wrong password, a 404, a 400). So the
+# database cache and django-axes write through `counters`, a second connection to the same
+# database that is never part of a request's transaction (config.throttling.CountersRouter).
+# Tests treat it as a mirror of `default`, so no second test database is made.
+DATABASES["counters"] = {**DATABASES["default"], "ATOMIC_REQUESTS": False, "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["config.throttling.CountersRouter"]
+
 # LOGGING
 # ------------------------------------------------------------------------------
 LOGGING = {
@@ -194,6 +208,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # django-axes logs every failed login at INFO; its lockouts come at WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # DJANGO REST FRAMEWORK
@@ -201,10 +217,13 @@ LOGGING = {
 REST_FRAMEWORK = {
     # Token first, so a request without valid credentials gets 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.TrackerPermission"],
+    # Client addresses come from REMOTE_ADDR only, unless told how many proxies in front append to
+    # X-Forwarded-For: otherwise a client could pick a new address, and a fresh count, per request.
+    "NUM_PROXIES": API_NUM_PROXIES,
     "DEFAULT_THROTTLE_CLASSES": [
         "config.throttling.AnonThrottle",
         "config.throttling.UserThrottle",

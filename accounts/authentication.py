@@ -1,0 +1,33 @@
+"""Token authentication: django-rest-knox's, refusing with 401 a token that cannot be one."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
+from knox import auth
+from rest_framework.exceptions import AuthenticationFailed
+
+# knox tokens are hex digits behind an optional ASCII prefix; anything else is not a token.
+TOKEN_SHAPE = re.compile(rb"[\x21-\x7e]{1,256}")
+
+
+class TokenAuthentication(auth.TokenAuthentication):
+    """`Authorization: Token <token>`, with the token checked for shape before knox reads it.
+
+    knox decodes the token as UTF-8 (a Latin-1 byte in the header raised UnicodeDecodeError, a 500)
+    and looks its first characters up in PostgreSQL (a NUL byte made the query fail, a 400). Both
+    are credentials that cannot be right, so both get 401 like any other wrong token.
+    """
+
+    def authenticate_credentials(self, token: bytes):
+        if not TOKEN_SHAPE.fullmatch(token):
+            raise AuthenticationFailed(_("Invalid token."))
+        return super().authenticate_credentials(token)
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The OpenAPI security scheme of the class above: knox's own, under its name."""
+
+    target_class = TokenAuthentication

@@ -1,0 +1,249 @@
+"""Throttling (issue 5, point 5): per anonymous address, per user and for logins, in the shared cache.
+
+Test settings turn throttling off (no rates); each test here sets small rates. The counts live in
+the cache every worker shares: the database cache (`tracker_cache`, written through the `counters`
+connection so that failed requests are counted too) or Redis when `REDIS_URL` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from http import HTTPStatus
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.db import connections
+from django.test import override_settings
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tests.conftest import REPO
+from tests.contract import error_of
+from tests.factories import PASSWORD, UserFactory
+
+# The throttle counts are written through the `counters` connection (see config.throttling).
+pytestmark = pytest.mark.django_db(databases=["default", "counters"])
+
+REGIONS = "/api/v1/regions/"
+TOKEN = "/api/v1/auth/token/"
+REDIS_LOCATION = "redis://127.0.0.1:6379/15"  # a database of its own, emptied before and after
+
+
+def rates(anon: str = "100/min", user: str = "100/min", login: str = "100/min"):
+    return override_settings(API_THROTTLE_RATES={"anon": anon, "user": user, "login": login})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_counters_connection(django_db_setup):
+    """pytest-django keeps connections open between tests; this one must go before the test database does."""
+    yield
+    connections["counters"].close()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def client_from(address: str, token: str | None = None) -> APIClient:
+    client = APIClient(REMOTE_ADDR=address)
+    if token is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def token_for(user) -> str:
+    return AuthToken.objects.create(user=user)[1]
+
+
+def statuses(client: APIClient, times: int, url: str = REGIONS) -> list[int]:
+    return [client.get(url).status_code for _ in range(times)]
+
+
+def assert_throttled(response) -> None:
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert error_of(response)["code"] == "throttled"
+
+
+#
+# Per anonymous address
+#
+
+
+@rates(anon="3/min")
+def test_an_anonymous_address_gets_its_allowance_then_429_with_retry_after():
+    client = client_from("10.0.0.1")
+    assert statuses(client, 3) == [200, 200, 200]
+    assert_throttled(client.get(REGIONS))
+
+
+@rates(anon="3/min")
+def test_two_addresses_are_counted_apart():
+    assert statuses(client_from("10.0.0.1"), 3) == [200, 200, 200]
+    assert_throttled(client_from("10.0.0.1").get(REGIONS))
+    assert statuses(client_from("10.0.0.2"), 3) == [200, 200, 200]
+
+
+@rates(anon="2/min")
+def test_a_made_up_forwarded_for_header_does_not_buy_a_fresh_allowance():
+    client = client_from("10.0.0.1")
+    assert statuses(client, 2) == [200, 200]
+    assert_throttled(client.get(REGIONS, HTTP_X_FORWARDED_FOR="203.0.113.9"))
+    assert_throttled(client.get(REGIONS, HTTP_X_FORWARDED_FOR="198.51.100.1, 10.0.0.1"))
+
+
+@rates(anon="3/min")
+def test_failed_requests_count_like_any_other():
+    """ATOMIC_REQUESTS rolls a failed request back; its count must not go with it."""
+    client = client_from("10.0.0.3")
+    assert statuses(client, 3, url=f"{REGIONS}no-such-region/") == [404, 404, 404]
+    assert_throttled(client.get(REGIONS))
+
+
+#
+# Per user
+#
+
+
+@rates(anon="2/min", user="4/min")
+def test_each_user_has_an_allowance_of_its_own_wherever_they_call_from():
+    first, second = token_for(UserFactory()), token_for(UserFactory())
+    assert statuses(client_from("10.0.0.1", first), 4) == [200, 200, 200, 200]
+    assert_throttled(client_from("10.0.0.9", first).get(REGIONS))
+    assert statuses(client_from("10.0.0.1", second), 4) == [200, 200, 200, 200]
+
+
+@rates(anon="2/min", user="4/min")
+def test_a_users_requests_leave_the_anonymous_allowance_of_their_address_alone():
+    token = token_for(UserFactory())
+    assert statuses(client_from("10.0.0.1", token), 4) == [200, 200, 200, 200]
+    assert statuses(client_from("10.0.0.1"), 2) == [200, 200]
+
+
+#
+# Logins
+#
+
+
+@rates(login="2/min")
+def test_the_token_endpoint_has_its_own_stricter_login_scope():
+    user = UserFactory()
+    client = client_from("10.0.0.4")
+    wrong = [client.post(TOKEN, {"username": user.username, "password": "guess"}).status_code for _ in range(2)]
+    assert wrong == [401, 401]
+
+    refused = client.post(TOKEN, {"username": user.username, "password": PASSWORD})
+    assert_throttled(refused)
+    assert not AuthToken.objects.filter(user=user).exists()
+    # Only the login scope is spent: the same address still reads.
+    assert client.get(REGIONS).status_code == HTTPStatus.OK
+
+
+@rates(login="2/min")
+def test_the_login_scope_counts_successful_logins_too_and_per_address():
+    user = UserFactory()
+    credentials = {"username": user.username, "password": PASSWORD}
+    client = client_from("10.0.0.5")
+    assert [client.post(TOKEN, credentials).status_code for _ in range(2)] == [201, 201]
+    assert_throttled(client.post(TOKEN, credentials))
+    assert client_from("10.0.0.6").post(TOKEN, credentials).status_code == HTTPStatus.CREATED
+
+
+#
+# The shared cache
+#
+
+
+@pytest.mark.django_db(databases=["default", "counters"], transaction=True)
+@rates(anon="3/min")
+def test_the_count_lives_in_the_shared_cache_where_every_worker_sees_it():
+    assert statuses(client_from("10.0.0.7"), 2) == [200, 200]
+
+    history = cache.get("throttle_anon_10.0.0.7")
+    assert len(history) == 2
+    # A committed row of tracker_cache: the `default` connection sees it from outside the
+    # `counters` connection that wrote it, as another worker's connection would.
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM tracker_cache WHERE cache_key = %s", [cache.make_key("throttle_anon_10.0.0.7")]
+        )
+        assert cursor.fetchone() == (1,)
+    # Another client (another connection, another worker) continues the same count.
+    other = client_from("10.0.0.7")
+    assert other.get(REGIONS).status_code == HTTPStatus.OK
+    assert_throttled(other.get(REGIONS))
+
+
+@rates(anon="3/min")
+def test_clearing_the_shared_cache_gives_the_allowance_back():
+    client = client_from("10.0.0.8")
+    assert statuses(client, 3) == [200, 200, 200]
+    assert_throttled(client.get(REGIONS))
+    cache.delete("throttle_anon_10.0.0.8")
+    assert client.get(REGIONS).status_code == HTTPStatus.OK
+
+
+#
+# Redis, when REDIS_URL is set
+#
+
+
+def caches_in_a_fresh_process(env: dict[str, str]) -> dict:
+    code = "import django, json; django.setup(); from django.conf import settings; print(json.dumps(settings.CACHES))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["default"]
+
+
+@pytest.mark.slow
+def test_settings_choose_redis_when_redis_url_is_set_and_the_database_otherwise(subprocess_env):
+    env = {**subprocess_env, "DJANGO_SETTINGS_MODULE": "config.settings.base"}
+    env.pop("REDIS_URL", None)
+
+    assert caches_in_a_fresh_process({**env, "REDIS_URL": "redis://cache.internal:6379/2"}) == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache.internal:6379/2",
+    }
+    assert caches_in_a_fresh_process(env) == {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "tracker_cache",
+    }
+
+
+@pytest.fixture
+def redis_db():
+    """The Redis server this machine and CI run; its absence is a failure, not a reason to skip."""
+    client = redis.Redis.from_url(REDIS_LOCATION, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as exc:
+        pytest.fail(
+            f"Redis is not reachable at {REDIS_LOCATION} ({exc}). The throttling tests need a Redis server "
+            "on 127.0.0.1:6379 (start one with `redis-server`).",
+            pytrace=False,
+        )
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+def test_throttling_counts_in_redis_when_it_is_the_cache(redis_db):
+    redis_cache = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_LOCATION}}
+    with override_settings(CACHES=redis_cache), rates(anon="2/min"):
+        client = client_from("10.0.1.1")
+        assert statuses(client, 2) == [200, 200]
+        assert_throttled(client.get(REGIONS))
+        assert statuses(client_from("10.0.1.2"), 1) == [200]
+
+        key = cache.make_key("throttle_anon_10.0.1.1")
+        assert redis_db.exists(key) == 1
+        assert 0 < redis_db.ttl(key) <= 60
