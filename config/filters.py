@@ -9,7 +9,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
@@ -123,6 +123,7 @@ class KeyChoiceField(filter_fields.ModelChoiceField):
         if value in self.empty_values:
             return None
         key = str(value).strip()
+        ProhibitNullCharactersValidator()(key)  # PostgreSQL cannot compare a NUL: refuse it on the parameter
         if key.isascii() and key.isdigit() and len(key) <= 18:
             found = self.queryset.filter(pk=int(key)).first()
             if found is not None:

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+MAX_PAGE_DIGITS = 18  # a page number longer than this is past the end of any table
 BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 
@@ -27,10 +28,16 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_page_number(self, request, paginator):
         # A page that is not a number is a bad request; a number past the last page is a 404.
         value = super().get_page_number(request, paginator)
-        if value in self.last_page_strings:
+        if isinstance(value, int) or value in self.last_page_strings:
             return value
-        if not (isinstance(value, int) or (value.isascii() and value.isdigit())) or int(value) < 1:
+        if not (value.isascii() and value.isdigit()) or not value.strip("0"):
             raise ValidationError({self.page_query_param: ["A page is a whole number from 1."]})
+        if len(value.lstrip("0")) > MAX_PAGE_DIGITS:
+            # Past the last page of any table, and too long for int() (it refuses over 4300 digits).
+            number = f"{value.lstrip('0')[:MAX_PAGE_DIGITS]}..."
+            raise NotFound(
+                self.invalid_page_message.format(page_number=number, message=paginator.error_messages["no_results"])
+            )
         return int(value)
 
 

@@ -1,4 +1,5 @@
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
@@ -246,6 +247,8 @@ class ProjectChildViewSet(TrackerViewSet):
     def get_project(self) -> Project:
         if not hasattr(self, "_project"):
             value = self.kwargs[self.project_kwarg]
+            if "\x00" in value:  # no slug has one, and PostgreSQL cannot even compare it
+                raise Http404
             lookup = {"pk": int(value)} if value.isascii() and value.isdigit() and len(value) <= 18 else {"slug": value}
             self._project = get_object_or_404(Project.objects.all(), **lookup)
         return self._project
