@@ -66,7 +66,9 @@ def ensure_role_groups(app_config=None, **kwargs) -> None:
     """Create the role groups and give each exactly its permissions (idempotent)."""
     from django.apps import apps
 
-    if app_config is not None and app_config is not list(apps.get_app_configs())[-1]:
+    # post_migrate comes once per app with models: act on the last, when every permission exists.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if app_config is not None and app_config is not with_models[-1]:
         return
     permissions = Permission.objects.filter(content_type__app_label__in=TRACKED_APPS).select_related("content_type")
     by_role: dict[Role, list[Permission]] = {Role.VIEWER: [], Role.REGIONAL_EDITOR: [], Role.BUREAU_ADMIN: []}

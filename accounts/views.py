@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from knox.models import AuthToken
 from knox.settings import knox_settings
 from rest_framework import serializers, status
@@ -73,11 +74,18 @@ class TokenRevokeView(APIView):
         description="Revokes the token used for this request; with `?all=true`, every token of the user.",
         tags=["auth"],
         request=None,
+        parameters=[
+            OpenApiParameter(
+                "all",
+                OpenApiTypes.BOOL,
+                description="`true` revokes every token of the user, not only the one used for this request.",
+            )
+        ],
         responses={204: None, 401: error_response(401), 429: error_response(429)},
         auth=[{"knoxApiToken": []}],  # the scheme every other operation names (accounts.authentication.TokenScheme)
     )
     def post(self, request):
-        if request.query_params.get("all") in {"1", "true", "yes"}:
+        if request.query_params.get("all", "").lower() in {"1", "true", "yes"}:
             request.user.auth_token_set.all().delete()
         else:
             request.auth.delete()

@@ -75,7 +75,7 @@ def _unknown_format(context: dict[str, Any]) -> exceptions.ValidationError | Non
     formats = [renderer.format for renderer in view.get_renderers()]
     if value in formats:
         return None
-    message = f"Choose one of: {', '.join(formats)}."
+    message = gettext("Choose one of: %(formats)s.") % {"formats": ", ".join(formats)}
     return exceptions.ValidationError({name: [exceptions.ErrorDetail(message, code="invalid_choice")]})
 
 

@@ -79,6 +79,11 @@ EXAMPLES = {
     413: _example(
         "Body too large", 413, {"error": {"code": "too_large", "message": "The request body is over 1048576 bytes."}}
     ),
+    415: _example(
+        "Unreadable body",
+        415,
+        {"error": {"code": "unsupported_media_type", "message": 'Unsupported media type "text/plain" in request.'}},
+    ),
     429: _example(
         "Throttled",
         429,
@@ -104,6 +109,8 @@ DESCRIPTIONS = {
     "any; the `WWW-Authenticate` header names the scheme (`Token`).",
     412: "`If-Match` no longer matches the record's ETag: someone changed it since you read it. Nothing was changed.",
     413: "The request body is larger than the server accepts.",
+    415: "The body is not in a media type the operation reads (`Content-Type`: JSON, a form or multipart), or "
+    "has none.",
     429: "Too many requests from this client; retry after the number of seconds in `Retry-After`.",
 }
 # Errors are JSON whatever the client asked for (see TrackerViewSet.finalize_response).
@@ -138,7 +145,8 @@ class TrackerAutoSchema(AutoSchema):
     - 403: writes and deletes (anonymous or without the model permission);
     - 404: anything with a key in its path (a record, or the project of a sub-resource), and
       paginated lists (a page or cursor past the end);
-    - 409: writes and deletes (a duplicate key lost to a concurrent write, a record still referenced).
+    - 409: writes and deletes (a duplicate key lost to a concurrent write, a record still referenced);
+    - 413 and 415: writes (a body too large, or in a media type no parser reads).
     """
 
     def _errors_for(self) -> list[int]:
@@ -157,7 +165,7 @@ class TrackerAutoSchema(AutoSchema):
         if method in ("PUT", "PATCH", "DELETE") and "{key}" in self.path:
             statuses.add(412)
         if method in WRITE_METHODS:
-            statuses.add(413)
+            statuses.update((413, 415))
         statuses.add(429)
         return sorted(statuses)
 

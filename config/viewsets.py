@@ -39,6 +39,9 @@ class TrackerViewSet(viewsets.ModelViewSet):
             # The history needs the record's key only, not the related rows a detail prefetches.
             queryset = queryset.prefetch_related(None)
         value = self.kwargs[self.lookup_url_kwarg]
+        if "\x00" in value:
+            # PostgreSQL cannot compare a text with a NUL byte; no key holds one, so it names nothing.
+            raise Http404
         for field in self.lookup_fields:
             if field == "pk" and not (value.isascii() and value.isdigit() and len(value) <= 18):
                 continue

@@ -178,3 +178,40 @@ def test_a_hostile_value_in_any_parameter_is_a_4xx_or_an_answer_never_a_5xx(docu
     assert problems == []
     assert sent > 200
     assert snapshot() == before
+
+
+def test_a_page_number_too_long_for_python_s_int_is_past_the_last_page(api_client):
+    response = api_client.get("/api/v1/regions/", {"page": "9" * 10_000})
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/regions/", "/api/v1/regions/331181/", "/api/v1/projects/summary/"])
+def test_an_unknown_format_is_a_400_naming_the_format_parameter(api_client, path):
+    response = api_client.get(path, {"format": "xml", "group_by": "region"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["error"]["fields"]["format"][0]["code"] == "invalid_choice"
+
+
+def test_a_company_key_with_a_nul_byte_is_refused_on_its_filter(api_client):
+    response = api_client.get("/api/v1/projects/", {"company": "kelun\x00"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert list(response.json()["error"]["fields"]) == ["company"]
+
+
+def test_a_project_key_with_a_nul_byte_has_no_records_under_it(api_client):
+    response = api_client.get(f"/api/v1/projects/{quote(KELUN + chr(0))}/milestones/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_a_record_key_with_a_nul_byte_is_not_found_like_any_unknown_key(world, method):
+    client = Client(HTTP_AUTHORIZATION=f"Token {world['token']}")
+    response = getattr(client, method)("/api/v1/regions/331181%00/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert Region.objects.filter(code="331181").exists()
+
+
+def test_the_token_revocation_documents_the_all_parameter_it_reads(document):
+    operation = document["paths"]["/api/v1/auth/token/revoke/"]["post"]
+    assert "all" in parameters(operation, "query")
