@@ -13,7 +13,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 # settings from starting the embedded PostgreSQL for it.
 NO_DB := DATABASE_URL=postgres://unused@localhost/unused
 
-.PHONY: help install messages run test check stop db-status fmt lock clean
+.PHONY: help install messages run test check stop db-status fmt lock clean bench
 
 help:
 	@echo "make run     set up everything and serve on http://127.0.0.1:8000 (Ctrl-C stops it)"
@@ -61,6 +61,12 @@ lock: install
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --strip-extras --extra dev --no-emit-index-url --no-emit-find-links \
 		--output-file requirements.lock pyproject.toml
+
+# Not part of `make test`: loads a data tier into its own database (tracker_bench) and times F, N and O
+# with wrk (BENCH_TIER=S|M|L, BENCH_DURATION, BENCH_ROUNDS; see bench/README.md).
+bench: install messages
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+	$(WITH_DB) python -m bench.run
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache $(MO_FILES)

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from companies.models import Company
+from companies.resources import CompanyResource
 from core.admin import HTTPS_URL_FIELDS, AliasSearchMixin, TrackerModelAdmin, titled_choices_filter
+from core.imports import TrackerImportExportMixin
 from projects.admin import FigureInline
 
 
@@ -13,7 +15,8 @@ class CompanyFigureInline(FigureInline):
 
 
 @admin.register(Company)
-class CompanyAdmin(AliasSearchMixin, TrackerModelAdmin):
+class CompanyAdmin(TrackerImportExportMixin, AliasSearchMixin, TrackerModelAdmin):
+    resource_classes = (CompanyResource,)
     formfield_overrides = HTTPS_URL_FIELDS
     list_display = ("name", "name_zh", "kind", "headquarters", "credit_code", "stock_code", "parent")
     list_select_related = ("headquarters", "parent")

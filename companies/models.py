@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from companies.credit_code import CreditCodeError, validate_credit_code
 from core.choices import DatePrecision
 from core.constraints import date_precision_constraint
-from core.models import TimeStampedModel, tracked
+from core.models import TimeStampedModel, local_name, tracked
 from core.search import search_index
 
 # Length and the GB 32100 character set are checked by the database; the two check characters
@@ -147,7 +147,7 @@ class Company(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return local_name(self)
 
     def clean(self) -> None:
         super().clean()

@@ -38,3 +38,61 @@ def default_database(url: str | None, *, conn_max_age: int = 0) -> dict[str, Any
 
         url = devdb.ensure_running()
     return database_config(url, conn_max_age=conn_max_age)
+
+
+# Connection pooling: `DATABASE_POOLER` names what sits between the workers and PostgreSQL.
+POOLERS = ("", "pgbouncer", "psycopg")
+# Aliases of the read-only copies made from DATABASE_REPLICA_URLS (config.replicas routes to them).
+REPLICA_PREFIX = "replica_"
+
+
+def pooled(
+    config: dict[str, Any],
+    *,
+    pooler: str = "",
+    disable_server_side_cursors: bool | None = None,
+    pool_max_size: int = 4,
+) -> dict[str, Any]:
+    """A copy of one DATABASES entry adjusted for the connection pooler in front of (or inside) Django.
+
+    - `pgbouncer` (transaction pooling): consecutive transactions of one Django connection may run
+      on different server connections. A cursor declared `WITH HOLD` outside a transaction, which
+      is what `QuerySet.iterator()` (the CSV export) does in autocommit, would be looked for on the
+      wrong one, so server-side cursors are turned off. Django already keeps psycopg from
+      preparing statements (`prepare_threshold` is None), which PgBouncer before 1.21 cannot pool.
+    - `psycopg`: Django's own pool (psycopg_pool) in each worker process. Django refuses it with
+      persistent connections, so `CONN_MAX_AGE` becomes 0: the pool keeps the connections instead.
+    - empty: a connection per worker, kept `CONN_MAX_AGE` seconds.
+
+    `disable_server_side_cursors`, when given, wins over what the pooler implies (e.g. a PgBouncer
+    in session mode, which keeps them working).
+    """
+    if pooler not in POOLERS:
+        raise ImproperlyConfigured(f"DATABASE_POOLER must be one of {', '.join(p or '(empty)' for p in POOLERS)}.")
+    config = {**config, "OPTIONS": dict(config.get("OPTIONS", {}))}
+    if pooler == "psycopg":
+        config["CONN_MAX_AGE"] = 0
+        # With a pool, Django turns this into the pool's check of each connection it hands out, so
+        # one killed by a failover or an idle timeout is replaced before a request gets it.
+        config["CONN_HEALTH_CHECKS"] = True
+        config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": pool_max_size}
+    if disable_server_side_cursors is None:
+        disable_server_side_cursors = pooler == "pgbouncer"
+    config["DISABLE_SERVER_SIDE_CURSORS"] = disable_server_side_cursors
+    return config
+
+
+def replica_databases(urls: str, *, conn_max_age: int = 0, **pooling: Any) -> dict[str, dict[str, Any]]:
+    """`replica_0`, `replica_1`, ... from a comma-separated list of PostgreSQL replica URLs.
+
+    A replica is read-only: it never joins a request's transaction (ATOMIC_REQUESTS off) and, in
+    tests, is a second connection to the test database of `default` (TEST MIRROR) rather than a
+    database of its own, since a test replica must see what the test wrote.
+    """
+    replicas = {}
+    for index, url in enumerate(part.strip() for part in urls.split(",") if part.strip()):
+        config = pooled(database_config(url, conn_max_age=conn_max_age), **pooling)
+        config["ATOMIC_REQUESTS"] = False
+        config["TEST"] = {"MIRROR": "default"}
+        replicas[f"{REPLICA_PREFIX}{index}"] = config
+    return replicas

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -13,11 +14,14 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("dashboard.urls")),
+    # POST language=zh-hans|en: the admin's language switcher (a cookie; Accept-Language otherwise).
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
 
-admin.site.site_header = "Investment Project Tracker"
-admin.site.site_title = "Investment Project Tracker"
-admin.site.index_title = "Records"
+admin.site.site_header = _("Investment Project Tracker")
+admin.site.site_title = _("Investment Project Tracker")
+admin.site.index_title = _("Records")
 
 
 def _api_errors_as_json(status: int, code: str, message: str, page):

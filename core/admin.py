@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.apps import apps
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Count, F, Func, TextField, Value
 from django.forms.models import BaseInlineFormSet
@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import editable_projects, editable_regions, may_write, scope_description
+from core.forms import PeopleFormatsMixin, PeopleFormatsModelForm, is_money_field, money_with_yi
 
 # Joins a row's aliases for searching. A newline cannot come from the search box, so a search
 # term never matches across the end of one alias and the start of the next.
@@ -128,8 +129,11 @@ class DistinctRowsFormSet(BaseInlineFormSet):
             seen.add(key)
 
 
-class GuardedModelForm(forms.ModelForm):
-    """Remembers the version a record had when its form was opened, and whose form it is."""
+class GuardedModelForm(PeopleFormatsMixin, forms.ModelForm):
+    """Remembers the version a record had when its form was opened, and whose form it is.
+
+    Money and dates are typed as people write them (`core.forms`): 20亿, 2024-07.
+    """
 
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     request = None  # set per request by TrackerModelAdmin.get_form
@@ -174,6 +178,12 @@ class GuardedModelForm(forms.ModelForm):
             )
 
 
+class TrackerInline(admin.TabularInline):
+    """A table of a record's dependent rows, taking money and dates as people write them."""
+
+    form = PeopleFormatsModelForm
+
+
 class TrackerModelAdmin(admin.ModelAdmin):
     """The base of every domain admin: no lost edits, and each editor writes only their regions.
 
@@ -203,6 +213,34 @@ class TrackerModelAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or may_write(request.user, obj))
+
+    def get_list_display(self, request):
+        # An amount in a list reads in yuan and in 亿元, as the bureaus speak of it.
+        columns = super().get_list_display(request)
+        return [self._money_column(name) if isinstance(name, str) else name for name in columns]
+
+    def _money_column(self, name: str):
+        try:
+            field = self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return name
+        if not is_money_field(field):
+            return name
+
+        @admin.display(description=field.verbose_name, ordering=name, empty_value=self.get_empty_value_display())
+        def column(obj) -> str | None:
+            return money_with_yi(getattr(obj, name), obj.currency) or None
+
+        column.__name__ = f"{name}_with_yi"
+        return column
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Say why a record opens read-only, rather than leaving an editor to guess.
+        if obj is not None and obj.pk and not may_write(request.user, obj) and super().has_change_permission(request):
+            context["subtitle"] = _("Read only: this record lies outside your regions (%(regions)s).") % {
+                "regions": scope_description(request.user)
+            }
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)

@@ -1,6 +1,8 @@
 from django.apps import AppConfig, apps
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+from pghistory.apps import PGHistoryConfig
 
 
 def install_version_triggers(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
@@ -21,6 +23,7 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+    default = True  # this module also holds ChangeHistoryConfig: "core" in INSTALLED_APPS means this one
 
     def ready(self) -> None:
         # Registers the OpenAPI extension of the API's related-record fields.
@@ -28,3 +31,9 @@ class CoreConfig(AppConfig):
 
         # After every migrate (a new table may have appeared), idempotently.
         post_migrate.connect(install_version_triggers, sender=self)
+
+
+class ChangeHistoryConfig(PGHistoryConfig):
+    """django-pghistory under a name the admin can translate ("Pghistory" otherwise, in every language)."""
+
+    verbose_name = _("Change history")

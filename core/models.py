@@ -2,9 +2,17 @@
 
 import pghistory
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import LtreeField
+
+
+def local_name(record) -> str:
+    """A record's Chinese name (`name_zh`) while the page speaks Chinese and one is recorded, else `name`."""
+    if record.name_zh and (translation.get_language() or "").startswith("zh"):
+        return record.name_zh
+    return record.name
 
 
 class TimeStampedModel(models.Model):

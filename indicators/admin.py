@@ -1,11 +1,14 @@
 from django.contrib import admin
 
 from core.admin import TrackerModelAdmin
+from core.imports import TrackerExportMixin
 from indicators.models import Indicator, Observation
+from indicators.resources import IndicatorResource, ObservationResource
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(TrackerModelAdmin):
+class IndicatorAdmin(TrackerExportMixin, TrackerModelAdmin):
+    resource_classes = (IndicatorResource,)
     list_display = ("code", "name", "name_zh", "unit")
     list_filter = ("unit",)
     search_fields = ("code", "name", "name_zh")
@@ -13,7 +16,8 @@ class IndicatorAdmin(TrackerModelAdmin):
 
 
 @admin.register(Observation)
-class ObservationAdmin(TrackerModelAdmin):
+class ObservationAdmin(TrackerExportMixin, TrackerModelAdmin):
+    resource_classes = (ObservationResource,)
     list_display = ("region", "indicator", "period", "value", "qualifier", "is_derived")
     list_select_related = ("region", "indicator")
     list_filter = ("indicator", "period", "is_derived", "qualifier")

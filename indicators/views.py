@@ -52,7 +52,13 @@ LISHUI_GDP_GROWTH = {
             OpenApiExample(
                 "Lishui's GDP growth",
                 description="`GET /api/v1/indicators/?indicator=gdp-growth&region=331100`: 6.9 % in 2024 H1.",
-                value={"count": 1, "next": None, "previous": None, "results": [LISHUI_GDP_GROWTH]},
+                value={
+                    "count": 1,
+                    "count_exceeds": None,
+                    "next": None,
+                    "previous": None,
+                    "results": [LISHUI_GDP_GROWTH],
+                },
                 response_only=True,
             )
         ],

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel, TreeModel, tracked
+from core.models import TimeStampedModel, TreeModel, local_name, tracked
 from core.search import search_index
 
 
@@ -74,7 +74,7 @@ class Industry(TreeModel, TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return f"{local_name(self)} ({self.code})"
 
     def clean(self) -> None:
         super().clean()

@@ -8,8 +8,17 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AliasSearchMixin, DistinctRowsFormSet, TrackerModelAdmin, kept_forms, titled_choices_filter
+from core.admin import (
+    AliasSearchMixin,
+    DistinctRowsFormSet,
+    TrackerInline,
+    TrackerModelAdmin,
+    kept_forms,
+    titled_choices_filter,
+)
+from core.imports import TrackerImportExportMixin
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, ParticipantRole, Project
+from projects.resources import ProjectResource
 
 PROJECT_SEARCH_FIELDS = ("project__name", "project__name_zh", "project__slug")
 COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
@@ -67,7 +76,7 @@ class FundsInPlaceFormSet(BaseInlineFormSet):
                 )
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(TrackerInline):
     model = Participant
     formset = ParticipantFormSet
     fields = ("company", "role", "share", "note", "citation")
@@ -79,7 +88,7 @@ class ParticipantInline(admin.TabularInline):
         return super().get_queryset(request).select_related("project", "company")
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(TrackerInline):
     model = Milestone
     fields = ("stage", "date", "date_precision", "is_planned", "note", "citation")
     autocomplete_fields = ("citation",)
@@ -90,7 +99,7 @@ class MilestoneInline(admin.TabularInline):
         return super().get_queryset(request).select_related("project")
 
 
-class FundsInPlaceInline(admin.TabularInline):
+class FundsInPlaceInline(TrackerInline):
     model = FundsInPlace
     formset = FundsInPlaceFormSet
     fields = ("as_of", "amount", "currency", "qualifier", "citation")
@@ -106,7 +115,7 @@ class FigureFormSet(DistinctRowsFormSet):
     distinct_message = _("Two figures give the same metric for the same period; tell them apart by their label.")
 
 
-class FigureInline(admin.TabularInline):
+class FigureInline(TrackerInline):
     """Figures a source states about the project the page shows; `companies.admin` reuses it with
     `fk_name = "company"` for the figures about a company."""
 
@@ -121,7 +130,7 @@ class FigureInline(admin.TabularInline):
         return super().get_queryset(request).select_related("project", "company")
 
 
-class FollowUpInline(admin.TabularInline):
+class FollowUpInline(TrackerInline):
     model = FollowUp
     fields = ("happened_on", "author", "action", "next_step", "next_step_due")
     autocomplete_fields = ("author",)
@@ -150,7 +159,8 @@ class TrackedByFilter(admin.SimpleListFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(AliasSearchMixin, TrackerModelAdmin):
+class ProjectAdmin(TrackerImportExportMixin, AliasSearchMixin, TrackerModelAdmin):
+    resource_classes = (ProjectResource,)
     list_display = (
         "name",
         "name_zh",

@@ -32,8 +32,12 @@ class ProjectFilterForm(forms.Form):
 
 class ProjectFilterSet(SearchFilterSet):
     region = region_subtree_filter("region__path", help_text=_("Region code: projects in it or anywhere below it."))
+    # A column of the row itself cannot repeat rows: no DISTINCT (django-filter's default), which would
+    # make PostgreSQL sort every matching row before it could take a page.
     stage = django_filters.MultipleChoiceFilter(
-        choices=Stage.choices, help_text=_("One or more stages (repeat the parameter: stage=signed&stage=landed).")
+        distinct=False,
+        choices=Stage.choices,
+        help_text=_("One or more stages (repeat the parameter: stage=signed&stage=landed)."),
     )
     industry = industry_subtree_filter(
         "path", through=Project.industries.through, owner="project", help_text=_("Industry code, narrower included.")
@@ -67,6 +71,7 @@ class ProjectFilterSet(SearchFilterSet):
         method="filter_milestones", help_text=_("An actual milestone on or before this date (YYYY-MM-DD).")
     )
     milestone_stage = django_filters.MultipleChoiceFilter(
+        distinct=False,
         choices=Stage.choices,
         method="filter_milestones",
         help_text=_("Limit milestone_after/before to milestones of these stages (e.g. landed)."),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.choices import CURRENCY_CHOICES, DEFAULT_CURRENCY, DatePrecision, Qualifier, Unit
 from core.constraints import date_precision_constraint, non_negative_constraint, qualifier_constraint
-from core.models import TimeStampedModel, tracked
+from core.models import TimeStampedModel, local_name, tracked
 from core.periods import PERIOD_PATTERN
 from core.search import search_index
 
@@ -171,7 +171,7 @@ class Project(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return local_name(self)
 
     def clean(self) -> None:
         super().clean()

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import JSONField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import JSONObject
 
 from core.choices import BOUND_QUALIFIERS, Qualifier
@@ -29,16 +30,35 @@ GROUPINGS = ("region", "industry", "status", "year")
 
 
 def project_list_queryset() -> QuerySet[Project]:
-    """Projects with what a list row shows, in a constant number of queries however many rows."""
+    """Projects with what a list row shows, in one query however many rows: to-one records are
+    joined, the lead investor and the industry codes are correlated subqueries of the row's own
+    SELECT (a prefetch would be a second query per page, and per chunk of a CSV export)."""
     lead = Participant.objects.filter(project=OuterRef("pk"), role=ParticipantRole.LEAD_INVESTOR).values(
         json=JSONObject(id="company_id", slug="company__slug", name="company__name", name_zh="company__name_zh")
     )[:1]
     return (
         Project.objects.select_related("region", "programme", "investment_citation__source", "tracked_by")
-        .prefetch_related("industries")
-        .annotate(lead_investor=Subquery(lead))
+        .annotate(lead_investor=Subquery(lead), industry_codes=industry_codes())
         .order_by("name", "id")
     )
+
+
+def project_csv_queryset() -> QuerySet[Project]:
+    """The list's rows for a CSV export: industries prefetched per chunk of the server-side cursor.
+
+    The annotated array of the JSON list measured a peak memory growing with the rows of an export
+    (tests/test_csv.py); the prefetch keeps it flat, for one more query per 500 rows.
+    """
+    return (
+        project_list_queryset()
+        .annotate(industry_codes=Value(None, output_field=JSONField()))
+        .prefetch_related("industries")
+    )
+
+
+def industry_codes() -> ArraySubquery:
+    """The codes of the outer project's industries, in the industries' own order (code, id)."""
+    return ArraySubquery(Industry.objects.filter(projects=OuterRef("pk")).order_by("code", "id").values("code"))
 
 
 def project_detail_queryset() -> QuerySet[Project]:
@@ -75,7 +95,7 @@ Totals = tuple[int, Decimal, bool, int]
 def project_summary(
     projects: QuerySet[Project], *, group_by: str, region: Region | None = None, industry: Industry | None = None
 ) -> dict[str, Any]:
-    """Totals of the filtered projects per group, plus the overall total.
+    """Totals of the filtered projects per group, plus the overall total: one SQL statement.
 
     Programmes are left out: their figures restate their projects' and would count twice. Each
     project counts once per row, however many of its industries fall into that row.
@@ -86,34 +106,48 @@ def project_summary(
     their own. `industry` likewise under the given industry or at the top of the taxonomy, plus a
     row for projects filed under no industry. `status` gives every stage in funnel order, `year`
     the years of the projects' latest actual milestones.
+
+    Nothing is cached: every answer is read from the committed data, so a write shows at once.
     """
     projects = projects.filter(kind=ProjectKind.PROJECT).order_by()
     columns = ("id", "planned_investment", "currency", "investment_qualifier", "region_id", "stage")
     base = projects.values(*columns).query.sql_with_params()
     parent = None
     if group_by == "region":
-        rows = _rows_by_region(base, region)
+        key_sql, key_params = _child_key("r", region)
+        totals, children = _aggregate(
+            base,
+            key_sql,
+            "JOIN regions_region r ON r.id = p.region_id",
+            key_params=key_params,
+            children=("regions_region", region),
+            pre_group="region_id",
+        )
+        rows = _tree_rows(totals, region, children)
         parent = {"code": region.code, "name": region.name} if region else None
     elif group_by == "industry":
-        rows = _rows_by_industry(base, industry)
+        totals, children = _by_industry(base, industry)
+        rows = _tree_rows(totals, industry, children)
+        if None in totals:
+            rows.append(_row(None, "no industry recorded", totals[None]))
         parent = {"code": industry.code, "name": industry.name} if industry else None
     elif group_by == "status":
-        totals = _aggregate(base, "p.stage")
+        totals, _children = _aggregate(base, "p.stage")
         rows = [_row(stage, str(Stage(stage).label), totals.get(stage)) for stage in Stage.values]
     elif group_by == "year":
         join = (
             "LEFT JOIN LATERAL (SELECT max(m.date) AS last_date FROM projects_milestone m "
             "WHERE m.project_id = p.id AND NOT m.is_planned) m ON TRUE"
         )
-        totals = _aggregate(base, "extract(year FROM m.last_date)::int::text", join)
-        rows = [_row(key, key or "no actual milestone", value) for key, value in totals.items()]
+        totals, _children = _aggregate(base, "extract(year FROM m.last_date)::int::text", join)
+        rows = [_row(key, key or "no actual milestone", value) for key, value in totals.items() if key is not ALL]
     else:  # pragma: no cover - the view validates group_by
         raise ValueError(group_by)
     return {
         "group_by": group_by,
         "parent": parent,
         "rows": rows,
-        "totals": _row(None, "all projects", _aggregate(base, "'all'").get("all")),
+        "totals": _row(None, "all projects", totals.get(ALL)),
     }
 
 
@@ -121,13 +155,7 @@ def _row(key: str | None, label: str, totals: Totals | None) -> SummaryRow:
     return SummaryRow(key, label, *totals) if totals else SummaryRow(key, label)
 
 
-def _rows_by_region(base: tuple[str, tuple], root: Region | None) -> list[SummaryRow]:
-    key_sql, key_params = _child_key("r", root)
-    totals = _aggregate(base, key_sql, "JOIN regions_region r ON r.id = p.region_id", key_params=key_params)
-    return _tree_rows(totals, root, root.children.all() if root else Region.objects.filter(parent__isnull=True))
-
-
-def _rows_by_industry(base: tuple[str, tuple], root: Industry | None) -> list[SummaryRow]:
+def _by_industry(base: tuple[str, tuple], root: Industry | None) -> tuple[dict, list[tuple[int, str, str]]]:
     # Only a project's industries inside `root`'s subtree place it: with industry=C, a project also
     # filed under an industry chain counts under C's children, and is not "filed under no industry".
     links = (
@@ -140,11 +168,15 @@ def _rows_by_industry(base: tuple[str, tuple], root: Industry | None) -> list[Su
         join_params.append(root.path)
     key_sql, key_params = _child_key("i", root)
     join = f"LEFT JOIN ({links}) i ON i.project_id = p.id"
-    totals = _aggregate(base, key_sql, join, key_params=key_params, join_params=join_params)
-    rows = _tree_rows(totals, root, root.children.all() if root else Industry.objects.filter(parent__isnull=True))
-    if None in totals:
-        rows.append(_row(None, "no industry recorded", totals[None]))
-    return rows
+    return _aggregate(
+        base,
+        key_sql,
+        join,
+        key_params=key_params,
+        join_params=join_params,
+        several_keys=True,
+        children=("industries_industry", root),
+    )
 
 
 def _child_key(alias: str, root: Region | Industry | None) -> tuple[str, list]:
@@ -160,30 +192,88 @@ def _child_key(alias: str, root: Region | Industry | None) -> tuple[str, list]:
 
 
 def _tree_rows(
-    totals: dict[str | None, Totals], root: Region | Industry | None, children: QuerySet
+    totals: dict[str | None, Totals], root: Region | Industry | None, children: list[tuple[int, str, str]]
 ) -> list[SummaryRow]:
     """A row per child in code order, zeros included, after one for the projects placed on `root` itself."""
-    rows = [_row(child.code, child.name, totals.get(str(child.pk))) for child in children.order_by("code", "id")]
+    rows = [_row(code, name, totals.get(str(pk))) for pk, code, name in children]
     if root is not None and str(root.pk) in totals:
         rows.insert(0, _row(root.code, f"{root.name} (directly)", totals[str(root.pk)]))
     return rows
 
 
+# The key of the overall total among an aggregate's keys (never a real key: those are text or None).
+ALL = object()
+
+AGGREGATES = """COUNT(*) AS n, COALESCE(SUM(planned_investment) FILTER (WHERE currency = 'CNY'), 0) AS total,
+    COALESCE(BOOL_OR(investment_qualifier = ANY(%s)), FALSE) AS bounds,
+    COUNT(*) FILTER (WHERE planned_investment IS NULL) AS without"""
+# The same, over groups already aggregated by AGGREGATES (zeros, not nulls, when no project matches).
+SUMS = """COALESCE(SUM(n), 0)::bigint, COALESCE(SUM(total), 0), COALESCE(BOOL_OR(bounds), FALSE),
+    COALESCE(SUM(without), 0)::bigint"""
+
+
 def _aggregate(
-    base: tuple[str, tuple], key_sql: str, join: str = "", *, key_params: list = (), join_params: list = ()
-) -> dict[str | None, Totals]:
-    """Aggregate the filtered projects (`base`) per `key_sql`, each project once per key, keys in order."""
+    base: tuple[str, tuple],
+    key_sql: str,
+    join: str = "",
+    *,
+    key_params: list = (),
+    join_params: list = (),
+    several_keys: bool = False,
+    children: tuple[str, Region | Industry | None] | None = None,
+    pre_group: str = "",
+) -> tuple[dict[Any, Totals], list[tuple[int, str, str]]]:
+    """Aggregate the filtered projects (`base`) per `key_sql` and overall, in one statement.
+
+    Returns the totals per key (the overall total under `ALL`) and, with `children` (a tree table and
+    a root), the root's direct children (of the top without one) in code order, for rows with zeros.
+    A project has one key, unless `several_keys` (industries): then it counts once per key, and the
+    overall total is taken over the projects themselves, not over the keyed rows.
+
+    `pre_group` (a column of the projects the key depends on alone, such as `region_id`) aggregates per
+    that column first: the key (a path computation and a join) is then worked out a few thousand
+    times, once per region, instead of once per project.
+    """
     base_sql, base_params = base
     # Only constant SQL fragments of this module are interpolated; every value is a parameter.
-    inner = f"SELECT p.*, {key_sql} AS key FROM ({base_sql}) AS p {join}"  # noqa: S608
-    sql = f"""
-        SELECT key, COUNT(*), COALESCE(SUM(planned_investment) FILTER (WHERE currency = 'CNY'), 0),
-               COALESCE(BOOL_OR(investment_qualifier = ANY(%s)), FALSE),
-               COUNT(*) FILTER (WHERE planned_investment IS NULL)
-        FROM (SELECT DISTINCT ON (key, id) * FROM ({inner}) AS keyed) AS per_group
-        GROUP BY key ORDER BY key NULLS LAST
-    """  # noqa: S608
-    params = [list(_APPROXIMATE), *key_params, *base_params, *join_params]
+    keyed = f"SELECT p.*, {key_sql} AS key FROM ({base_sql}) AS p {join}"  # noqa: S608
+    keyed_params = [*key_params, *base_params, *join_params]
+    approximate = list(_APPROXIMATE)
+    if pre_group:
+        grouped = f"SELECT {pre_group}, {AGGREGATES} FROM ({base_sql}) AS g GROUP BY {pre_group}"  # noqa: S608
+        keyed = f"SELECT p.*, {key_sql} AS key FROM ({grouped}) AS p {join}"  # noqa: S608
+        parts = [
+            f"SELECT CASE WHEN GROUPING(key) = 1 THEN 2 ELSE 0 END, key, {SUMS}, NULL::bigint, NULL, NULL "  # noqa: S608
+            f"FROM ({keyed}) AS keyed GROUP BY ROLLUP (key)"
+        ]
+        params = [*key_params, approximate, *base_params, *join_params]
+    elif several_keys:
+        parts = [
+            f"SELECT 0 AS part, key, {AGGREGATES}, NULL::bigint, NULL, NULL "  # noqa: S608
+            f"FROM (SELECT DISTINCT ON (key, id) * FROM ({keyed}) AS keyed) AS per_group GROUP BY key",
+            f"SELECT 2, NULL, {AGGREGATES}, NULL, NULL, NULL FROM ({base_sql}) AS p",  # noqa: S608
+        ]
+        params = [approximate, *keyed_params, approximate, *base_params]
+    else:
+        # Every project has exactly one key: ROLLUP adds the overall total without a second scan.
+        parts = [
+            f"SELECT CASE WHEN GROUPING(key) = 1 THEN 2 ELSE 0 END, key, {AGGREGATES}, NULL::bigint, NULL, NULL "  # noqa: S608
+            f"FROM ({keyed}) AS keyed GROUP BY ROLLUP (key)"
+        ]
+        params = [approximate, *keyed_params]
+    if children is not None:
+        table, root = children
+        where = "parent_id = %s" if root is not None else "parent_id IS NULL"
+        parts.append(f"SELECT 1, NULL, NULL, NULL, NULL, NULL, id, code, name FROM {table} WHERE {where}")  # noqa: S608
+        params += [root.pk] if root is not None else []
+    sql = " UNION ALL ".join(f"({part})" for part in parts) + " ORDER BY 1, 2 NULLS LAST, 8, 7"
+    totals: dict[Any, Totals] = {}
+    kids: list[tuple[int, str, str]] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {key: (count, total, bounds, without) for key, count, total, bounds, without in cursor.fetchall()}
+        for part, key, count, total, bounds, without, pk, code, name in cursor.fetchall():
+            if part == 1:
+                kids.append((pk, code, name))
+            else:
+                totals[ALL if part == 2 else key] = (count, total, bounds, without)
+    return totals, kids

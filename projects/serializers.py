@@ -10,7 +10,7 @@ from config.serializers import (
     ValidatedModelSerializer,
     validate_period,
 )
-from industries.serializers import industry_codes_field
+from industries.models import Industry
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
 from regions.serializers import region_field
 from sources.serializers import citation_field
@@ -26,6 +26,27 @@ class ProjectSummarySerializer(serializers.ModelSerializer):
 def project_field(**kwargs) -> KeyRelatedField:
     return KeyRelatedField(
         summary_serializer=ProjectSummarySerializer, lookup=("pk", "slug"), queryset=Project.objects.all(), **kwargs
+    )
+
+
+class AnnotatedCodesField(serializers.ManyRelatedField):
+    """Industry codes, read from the queryset's `industry_codes` annotation when it is there (no
+    prefetch query), else from the relation; written as codes like any slug field."""
+
+    def get_attribute(self, instance):
+        codes = getattr(instance, "industry_codes", None)
+        return codes if codes is not None else super().get_attribute(instance)
+
+    def to_representation(self, iterable) -> list[str]:
+        return [item if isinstance(item, str) else self.child_relation.to_representation(item) for item in iterable]
+
+
+def industry_codes_field() -> AnnotatedCodesField:
+    """Industries written and read as a list of codes (as `industries.serializers.industry_codes_field`)."""
+    return AnnotatedCodesField(
+        child_relation=SlugKeyRelatedField(slug_field="code", queryset=Industry.objects.all()),
+        required=False,
+        help_text="Industry codes (GB/T 4754 such as C27, or industry chains such as CHAIN-METAVERSE).",
     )
 
 

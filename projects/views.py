@@ -10,7 +10,13 @@ from rest_framework.response import Response
 from config.viewsets import TrackerViewSet
 from projects.filters import ProjectFilterSet
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
-from projects.selectors import GROUPINGS, project_detail_queryset, project_list_queryset, project_summary
+from projects.selectors import (
+    GROUPINGS,
+    project_csv_queryset,
+    project_detail_queryset,
+    project_list_queryset,
+    project_summary,
+)
 from projects.serializers import (
     FigureWriteSerializer,
     FollowUpSerializer,
@@ -158,7 +164,7 @@ LISHUI_BY_REGION = {
             OpenApiExample(
                 "Projects in Longquan",
                 description="`GET /api/v1/projects/?region=331181`: the Kelun project, 2 billion yuan exactly.",
-                value={"count": 1, "next": None, "previous": None, "results": [KELUN_ROW]},
+                value={"count": 1, "count_exceeds": None, "next": None, "previous": None, "results": [KELUN_ROW]},
                 response_only=True,
             )
         ],
@@ -191,6 +197,8 @@ class ProjectViewSet(TrackerViewSet):
     csv_filename = "projects"
 
     def get_queryset(self) -> QuerySet[Project]:
+        if self.action == "list" and getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "csv":
+            return project_csv_queryset()
         return project_list_queryset() if self.action in ("list", "summary") else project_detail_queryset()
 
     @extend_schema(

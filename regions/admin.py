@@ -1,11 +1,14 @@
 from django.contrib import admin
 
 from core.admin import AliasSearchMixin, TrackerModelAdmin, TreeAdminMixin
+from core.imports import TrackerExportMixin
 from regions.models import Region
+from regions.resources import RegionResource
 
 
 @admin.register(Region)
-class RegionAdmin(AliasSearchMixin, TreeAdminMixin, TrackerModelAdmin):
+class RegionAdmin(TrackerExportMixin, AliasSearchMixin, TreeAdminMixin, TrackerModelAdmin):
+    resource_classes = (RegionResource,)
     list_display = ("code", "name", "name_zh", "level", "parent", "children_link")
     list_select_related = ("parent",)
     list_filter = ("level",)

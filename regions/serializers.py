@@ -81,11 +81,21 @@ class RegionDetailSerializer(RegionSerializer):
     """A region with where it sits: its ancestors from the root, and its direct children."""
 
     ancestors = serializers.SerializerMethodField(help_text="Regions above this one, root first.")
-    children = RegionSummarySerializer(many=True, read_only=True, help_text="Regions directly below this one.")
+    children = serializers.SerializerMethodField(help_text="Regions directly below this one.")
 
     class Meta(RegionSerializer.Meta):
         fields = [*RegionSerializer.Meta.fields, "ancestors", "children"]
 
+    # The detail queryset (regions.views) annotates both lists as summaries already built in SQL;
+    # without the annotations (a region read some other way) they are queried.
     @extend_schema_field(RegionSummarySerializer(many=True))
     def get_ancestors(self, region: Region) -> list[dict]:
-        return RegionSummarySerializer(region.ancestors(), many=True).data
+        built = getattr(region, "ancestor_summaries", None)
+        return built if built is not None else RegionSummarySerializer(region.ancestors(), many=True).data
+
+    @extend_schema_field(RegionSummarySerializer(many=True))
+    def get_children(self, region: Region) -> list[dict]:
+        built = getattr(region, "child_summaries", None)
+        if built is not None:
+            return built
+        return RegionSummarySerializer(region.children.order_by("code", "id"), many=True).data

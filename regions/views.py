@@ -1,4 +1,6 @@
-from django.db.models import Prefetch
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
+from django.db.models.functions import JSONObject
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
 from config.viewsets import TrackerViewSet
@@ -62,5 +64,12 @@ class RegionViewSet(TrackerViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action != "list":
-            queryset = queryset.prefetch_related(Prefetch("children", queryset=Region.objects.order_by("code")))
+            # Ancestors and children as arrays of summaries in the record's own row: one query, not three.
+            summary = JSONObject(code="code", name="name", name_zh="name_zh", level="level")
+            above = Region.objects.filter(path__ancestor_of=OuterRef("path")).exclude(pk=OuterRef("pk"))
+            below = Region.objects.filter(parent=OuterRef("pk"))
+            queryset = queryset.annotate(
+                ancestor_summaries=ArraySubquery(above.order_by("path").values(json=summary)),
+                child_summaries=ArraySubquery(below.order_by("code", "id").values(json=summary)),
+            )
         return queryset

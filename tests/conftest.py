@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from rest_framework.test import APIClient
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,3 +31,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_counters_connection(django_db_setup):
+    """`counters` (throttle counts, the cache) is a second connection to the test database, outside the
+    tests' transactions; pytest-django keeps connections open between tests, and this one must go
+    before the test database does."""
+    yield
+    connections["counters"].close()

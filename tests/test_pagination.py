@@ -123,10 +123,59 @@ def one_of_each() -> None:
 @pytest.mark.parametrize("collection", COLLECTIONS)
 def test_every_collection_is_paginated_the_same_way(collection, one_of_each) -> None:
     page = get(collection, page_size=1)
-    assert set(page) == {"count", "next", "previous", "results"}
+    assert set(page) == {"count", "count_exceeds", "next", "previous", "results"}
     assert len(page["results"]) == 1
     assert page["count"] >= 1
     assert len(get(collection, page_size=100_000)["results"]) == min(page["count"], MAX_PAGE_SIZE)
+
+
+# --- a bounded count --------------------------------------------------------------------------------------------------
+
+
+def test_up_to_the_cap_the_count_is_exact_and_not_flagged(settings) -> None:
+    settings.API_COUNT_CAP = 12
+    projects(12)
+    page = get(PROJECTS, page_size=5)
+    assert (page["count"], page["count_exceeds"]) == (12, None)
+    last = get(PROJECTS, page_size=5, page=3)
+    assert (len(last["results"]), last["count"], last["next"]) == (2, 12, None)
+
+
+def test_above_the_cap_the_count_is_null_and_flagged_with_the_cap_never_an_estimate(settings) -> None:
+    settings.API_COUNT_CAP = 12
+    ids = projects(13)
+    page = get(PROJECTS, page_size=5)
+    assert (page["count"], page["count_exceeds"]) == (None, 12)
+    # The pages still walk every row once, and `next` still knows where the rows end.
+    seen, pages = walk(PROJECTS, page_size=5)
+    assert seen == sorted(ids)
+    assert [p["count"] for p in pages] == [None] * 3
+    assert pages[-1]["next"] is None
+    # Filters count the same way: a narrower result is exact again.
+    narrow = get(PROJECTS, search="project 0000")
+    assert (narrow["count"], narrow["count_exceeds"]) == (10, None)
+
+
+def test_the_last_page_by_name_counts_everything_exactly(settings) -> None:
+    settings.API_COUNT_CAP = 3
+    projects(12)
+    page = get(PROJECTS, page="last", page_size=5)
+    assert (page["count"], page["count_exceeds"], len(page["results"])) == (12, None, 2)
+
+
+def test_cursor_mode_neither_counts_nor_flags() -> None:
+    projects(3)
+    page = get(PROJECTS, cursor="")
+    assert (page["count"], page["count_exceeds"]) == (None, None)
+
+
+def test_the_openapi_document_explains_the_bounded_count() -> None:
+    document = client_for().get("/api/schema/?format=json").json()
+    envelope = document["components"]["schemas"]["PaginatedProjectList"]["properties"]
+    assert envelope["count"]["nullable"]
+    assert "never an estimate" in envelope["count"]["description"].lower()
+    assert envelope["count_exceeds"]["nullable"]
+    assert envelope["count_exceeds"]["type"] == "integer"
 
 
 # --- a stable order -------------------------------------------------------------------------------------------------

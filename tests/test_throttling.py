@@ -36,13 +36,6 @@ def rates(anon: str = "100/min", user: str = "100/min", login: str = "100/min"):
     return override_settings(API_THROTTLE_RATES={"anon": anon, "user": user, "login": login})
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _close_counters_connection(django_db_setup):
-    """pytest-django keeps connections open between tests; this one must go before the test database does."""
-    yield
-    connections["counters"].close()
-
-
 @pytest.fixture(autouse=True)
 def empty_cache():
     cache.clear()

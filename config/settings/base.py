@@ -10,7 +10,7 @@ from pathlib import Path
 
 import environ
 
-from config.database import default_database
+from config.database import default_database, pooled, replica_databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -36,10 +36,27 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # DATABASES
 # ------------------------------------------------------------------------------
+# What pools the connections (docs/scaling.md): nothing, PgBouncer in transaction mode, or psycopg.
+DATABASE_POOLING = {
+    "pooler": env("DATABASE_POOLER", default=""),
+    "disable_server_side_cursors": env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=None),
+    "pool_max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+}
 DATABASES = {
-    "default": default_database(env("DATABASE_URL", default=None), conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60)),
+    "default": pooled(
+        default_database(env("DATABASE_URL", default=None), conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60)),
+        **DATABASE_POOLING,
+    ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Streaming replicas of the primary, as replica_0, replica_1, ... (config.replicas routes reads there).
+DATABASES.update(
+    replica_databases(
+        env("DATABASE_REPLICA_URLS", default=""),
+        conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60),
+        **DATABASE_POOLING,
+    )
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # URLS
@@ -65,11 +82,12 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     "knox",
     "pgtrigger",
-    "pghistory",
+    "core.apps.ChangeHistoryConfig",  # pghistory, with a translatable name in the admin
     "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "import_export",
 ]
 LOCAL_APPS = [
     "core",
@@ -80,6 +98,7 @@ LOCAL_APPS = [
     "companies",
     "projects",
     "indicators",
+    "dashboard",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -178,6 +197,9 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Each change gets its own clock time, not its transaction's start, so events of one request order.
 PGHISTORY_CREATED_AT_FUNCTION = "CLOCK_TIMESTAMP()"
 
+# Admin imports (core.imports): all or nothing, in one transaction that any bad row rolls back.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=24 * 30)),
     "AUTH_HEADER_PREFIX": "Token",
@@ -199,6 +221,11 @@ else:
 # Tests treat it as a mirror of `default`, so no second test database is made.
 DATABASES["counters"] = {**DATABASES["default"], "ATOMIC_REQUESTS": False, "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS = ["config.throttling.CountersRouter"]
+if any(alias.startswith("replica_") for alias in DATABASES):
+    # Safe requests read from a replica unless they write or lock (config.replicas). The middleware
+    # goes first so that the reads of every other middleware in such a request are covered too.
+    DATABASE_ROUTERS.append("config.replicas.ReplicaRouter")
+    MIDDLEWARE.insert(0, "config.replicas.ReplicaReadsMiddleware")
 
 # LOGGING
 # ------------------------------------------------------------------------------

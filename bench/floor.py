@@ -1,0 +1,303 @@
+"""F, the floor: the benchmarked endpoints as a bare WSGI app, psycopg 3 and orjson, nothing else.
+
+It answers the same requests with the same rows and fields as the app (see `bench/compare.py` for
+what is compared), with hand-written SQL doing what the app's queries do: one query for a count
+and one for a page, one for a detail, one for a region, two for a summary. What costs more than
+this in the app is framework and serialization. Served by gunicorn like the others:
+
+    DATABASE_URL=... gunicorn -w 2 bench.floor:application
+"""
+
+# SQL here is built from this module's constants only; every value is a parameter.
+# ruff: noqa: S608
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import orjson
+import psycopg
+
+PAGE_SIZE = 50
+APPROXIMATE = ["more_than", "at_least", "less_than", "about"]
+QUERIES = {"count": 0}  # executes since start, for the harness's queries-per-request column
+_connection: psycopg.Connection | None = None
+
+
+def _conn() -> psycopg.Connection:
+    # One connection per worker process, opened on its first request (gunicorn forks after import).
+    global _connection
+    if _connection is None or _connection.closed:
+        _connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+    return _connection
+
+
+def _query(sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[tuple]:
+    QUERIES["count"] += 1
+    return _conn().execute(sql, params).fetchall()
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(Decimal("0.01")))
+
+
+CITATION_JSON = """(SELECT json_build_object('id', c.id, 'source', json_build_object('id', s.id, 'slug', s.slug,
+    'title', s.title), 'locator', c.locator, 'quote', c.quote) FROM sources_citation c
+    JOIN sources_source s ON s.id = c.source_id WHERE c.id = {column})"""
+
+ROW_SELECT = f"""
+SELECT p.id, p.slug, p.name, p.name_zh, p.aliases, p.kind,
+       CASE WHEN p.programme_id IS NOT NULL THEN json_build_object('id', pg.id, 'slug', pg.slug, 'name', pg.name,
+            'name_zh', pg.name_zh) END,
+       json_build_object('code', r.code, 'name', r.name, 'name_zh', r.name_zh, 'level', r.level),
+       ARRAY(SELECT i.code FROM projects_project_industries pi JOIN industries_industry i ON i.id = pi.industry_id
+             WHERE pi.project_id = p.id ORDER BY i.code, i.id),
+       p.stage, p.stage_reason, p.planned_investment, p.currency, p.investment_qualifier,
+       {CITATION_JSON.format(column="p.investment_citation_id")},
+       (SELECT json_build_object('id', co.id, 'slug', co.slug, 'name', co.name, 'name_zh', co.name_zh)
+        FROM projects_participant x JOIN companies_company co ON co.id = x.company_id
+        WHERE x.project_id = p.id AND x.role = 'lead_investor' LIMIT 1),
+       u.username, p.description, p.created_at, p.updated_at, p.version
+FROM projects_project p
+JOIN regions_region r ON r.id = p.region_id
+LEFT JOIN projects_project pg ON pg.id = p.programme_id
+LEFT JOIN auth_user u ON u.id = p.tracked_by_id
+"""
+ROW_FIELDS = [
+    "id", "slug", "name", "name_zh", "aliases", "kind", "programme", "region", "industries", "stage", "stage_reason",
+    "planned_investment", "currency", "investment_qualifier", "investment_citation", "lead_investor", "tracked_by",
+    "description", "created_at", "updated_at",
+]  # fmt: skip
+
+
+def _row(values: tuple) -> dict[str, Any]:
+    row = dict(zip(ROW_FIELDS, values, strict=False))
+    row["planned_investment"] = _money(row["planned_investment"])
+    return row
+
+
+def _where(params: dict[str, list[str]]) -> tuple[str, list[Any]]:
+    conditions, args = ["TRUE"], []
+    if stages := params.get("stage"):
+        conditions.append("p.stage = ANY(%s)")
+        args.append(stages)
+    if region := params.get("region"):
+        conditions.append("r.path <@ (SELECT path FROM regions_region WHERE code = %s)")
+        args.append(region[-1])
+    if industry := params.get("industry"):
+        conditions.append(
+            "EXISTS (SELECT 1 FROM projects_project_industries pi JOIN industries_industry i ON i.id = pi.industry_id"
+            " WHERE pi.project_id = p.id AND i.path <@ (SELECT path FROM industries_industry WHERE code = %s))"
+        )
+        args.append(industry[-1])
+    if (search := params.get("search")) and search[-1].strip():
+        term = re.sub(r"([\\%_])", r"\\\1", search[-1].strip().lower())
+        conditions.append("tracker_search_text(p.name, p.name_zh, p.aliases) LIKE %s")
+        args.append(f"%{term}%")
+    return " AND ".join(conditions), args
+
+
+def project_list(environ: dict, params: dict[str, list[str]]) -> tuple[int, dict, Any]:
+    where, args = _where(params)
+    page = int(params.get("page", ["1"])[-1])
+    count = _query(
+        f"SELECT count(*) FROM projects_project p JOIN regions_region r ON r.id = p.region_id WHERE {where}",
+        args,
+    )[0][0]
+    rows = _query(
+        f"{ROW_SELECT} WHERE {where} ORDER BY p.name, p.id LIMIT %s OFFSET %s",
+        [*args, PAGE_SIZE, (page - 1) * PAGE_SIZE],
+    )
+    if not rows and page != 1:
+        return 404, {}, {"error": {"code": "not_found", "message": "Invalid page."}}
+
+    def link(number: int) -> str:
+        query = {key: values[-1] for key, values in params.items()} | {"page": number}
+        return f"http://{environ.get('HTTP_HOST', 'localhost')}{environ['PATH_INFO']}?{urlencode(query)}"
+
+    return (
+        200,
+        {},
+        {
+            "count": count,
+            "next": link(page + 1) if page * PAGE_SIZE < count else None,
+            "previous": link(page - 1) if page > 1 else None,
+            "results": [_row(row) for row in rows],
+        },
+    )
+
+
+DETAIL_EXTRA = f"""
+, (SELECT coalesce(json_agg(json_build_object('id', x.id, 'company', json_build_object('id', co.id, 'slug', co.slug,
+       'name', co.name, 'name_zh', co.name_zh), 'role', x.role, 'share', x.share, 'note', x.note,
+       'citation', {CITATION_JSON.format(column="x.citation_id")}, 'created_at', x.created_at,
+       'updated_at', x.updated_at) ORDER BY x.role, x.id), '[]')
+   FROM projects_participant x JOIN companies_company co ON co.id = x.company_id WHERE x.project_id = p.id)
+, (SELECT coalesce(json_agg(json_build_object('id', m.id, 'stage', m.stage, 'date', m.date,
+       'date_precision', m.date_precision, 'is_planned', m.is_planned, 'note', m.note,
+       'citation', {CITATION_JSON.format(column="m.citation_id")}, 'created_at', m.created_at,
+       'updated_at', m.updated_at) ORDER BY m.date, m.id), '[]')
+   FROM projects_milestone m WHERE m.project_id = p.id)
+, (SELECT coalesce(json_agg(json_build_object('id', f.id, 'as_of', f.as_of, 'amount', f.amount,
+       'currency', f.currency, 'qualifier', f.qualifier, 'citation', {CITATION_JSON.format(column="f.citation_id")},
+       'created_at', f.created_at, 'updated_at', f.updated_at) ORDER BY f.as_of, f.id), '[]')
+   FROM projects_fundsinplace f WHERE f.project_id = p.id)
+, (SELECT coalesce(json_agg(json_build_object('id', g.id, 'metric', g.metric, 'label', g.label, 'period', g.period,
+       'value', g.value, 'unit', g.unit, 'qualifier', g.qualifier) ORDER BY g.period_start, g.metric, g.id), '[]')
+   FROM projects_figure g WHERE g.project_id = p.id)
+, (SELECT coalesce(json_agg(json_build_object('id', h.id, 'happened_on', h.happened_on, 'action', h.action,
+       'next_step', h.next_step, 'next_step_due', h.next_step_due) ORDER BY h.happened_on DESC, h.id DESC), '[]')
+   FROM projects_followup h WHERE h.project_id = p.id)
+, (SELECT coalesce(json_agg(json_build_object('id', q.id, 'slug', q.slug, 'name', q.name, 'name_zh', q.name_zh)
+       ORDER BY q.name, q.id), '[]') FROM projects_project q WHERE q.programme_id = p.id)
+"""
+DETAIL_SELECT = ROW_SELECT.replace("p.version\nFROM", "p.version" + DETAIL_EXTRA + "FROM")
+DETAIL_FIELDS = ["participants", "milestones", "funds_in_place", "figures", "follow_ups", "component_projects"]
+
+
+def project_detail(environ: dict, params: dict[str, list[str]], key: str) -> tuple[int, dict, Any]:
+    if not key.isdigit():
+        return 404, {}, {"error": {"code": "not_found", "message": "Not found."}}
+    etag_wanted = environ.get("HTTP_IF_NONE_MATCH")
+    if etag_wanted:
+        # The app reads the whole record before comparing; the floor needs only the version.
+        found = _query("SELECT version FROM projects_project WHERE id = %s", [int(key)])
+        if found and etag_wanted.strip().removeprefix("W/") == f'"{found[0][0]}"':
+            return 304, {"ETag": etag_wanted.strip()}, None
+    rows = _query(f"{DETAIL_SELECT} WHERE p.id = %s", [int(key)])
+    if not rows:
+        return 404, {}, {"error": {"code": "not_found", "message": "Not found."}}
+    values = rows[0]
+    body = _row(values[: len(ROW_FIELDS)])
+    body.update(zip(DETAIL_FIELDS, values[len(ROW_FIELDS) + 1 :], strict=True))
+    return 200, {"ETag": f'"{values[len(ROW_FIELDS)]}"'}, body
+
+
+REGION_SQL = """
+SELECT r.id, r.code, r.name, r.name_zh, r.aliases, r.level,
+       CASE WHEN r.parent_id IS NOT NULL THEN json_build_object('code', pa.code, 'name', pa.name,
+            'name_zh', pa.name_zh, 'level', pa.level) END,
+       r.created_at, r.updated_at,
+       (SELECT coalesce(json_agg(json_build_object('code', a.code, 'name', a.name, 'name_zh', a.name_zh,
+            'level', a.level) ORDER BY a.path), '[]') FROM regions_region a WHERE a.path @> r.path AND a.id <> r.id),
+       (SELECT coalesce(json_agg(json_build_object('code', c.code, 'name', c.name, 'name_zh', c.name_zh,
+            'level', c.level) ORDER BY c.code, c.id), '[]') FROM regions_region c WHERE c.parent_id = r.id),
+       r.version
+FROM regions_region r LEFT JOIN regions_region pa ON pa.id = r.parent_id
+WHERE r.code = %s
+"""
+REGION_FIELDS = [
+    "id", "code", "name", "name_zh", "aliases", "level", "parent", "created_at", "updated_at", "ancestors", "children",
+]  # fmt: skip
+
+
+def region_detail(environ: dict, params: dict[str, list[str]], key: str) -> tuple[int, dict, Any]:
+    rows = _query(REGION_SQL, [key])
+    if not rows:
+        return 404, {}, {"error": {"code": "not_found", "message": "Not found."}}
+    return 200, {"ETag": f'"{rows[0][-1]}"'}, dict(zip(REGION_FIELDS, rows[0], strict=False))
+
+
+# The app's summary: each project once per group, groups being the roots of the tree (no region or
+# industry filter is benchmarked), zeros included, in code order; industries add a "none" row.
+SUMMARY_KEYS = {
+    "region": (
+        "regions_region",
+        "SELECT p.*, subltree(t.path, 0, 1)::text AS key FROM projects_project p "
+        "JOIN regions_region t ON t.id = p.region_id",
+    ),
+    "industry": (
+        "industries_industry",
+        "SELECT p.*, subltree(t.path, 0, 1)::text AS key FROM projects_project p "
+        "LEFT JOIN projects_project_industries pi ON pi.project_id = p.id "
+        "LEFT JOIN industries_industry t ON t.id = pi.industry_id",
+    ),
+}
+SUMMARY_SQL = """
+WITH keyed AS (SELECT DISTINCT ON (key, id) * FROM ({keyed}) AS k WHERE kind = 'project'),
+totals AS (
+    SELECT key, count(*) AS n, coalesce(sum(planned_investment) FILTER (WHERE currency = 'CNY'), 0) AS total,
+           coalesce(bool_or(investment_qualifier = ANY(%(approx)s)), FALSE) AS bounds,
+           count(*) FILTER (WHERE planned_investment IS NULL) AS without
+    FROM keyed GROUP BY key
+)
+SELECT g.code, g.name, coalesce(n, 0), coalesce(total, 0), coalesce(bounds, FALSE), coalesce(without, 0)
+FROM {table} g LEFT JOIN totals ON totals.key = g.id::text WHERE g.parent_id IS NULL
+UNION ALL
+SELECT NULL, 'no industry recorded', n, total, bounds, without FROM totals WHERE key IS NULL
+UNION ALL
+SELECT 'TOTAL', 'all projects', count(*), coalesce(sum(planned_investment) FILTER (WHERE currency = 'CNY'), 0),
+       coalesce(bool_or(investment_qualifier = ANY(%(approx)s)), FALSE),
+       count(*) FILTER (WHERE planned_investment IS NULL)
+FROM projects_project WHERE kind = 'project'
+"""
+
+
+def _summary_row(key: str | None, label: str, n: int, total: Decimal, bounds: bool, without: int) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": label,
+        "project_count": n,
+        "total_investment": _money(Decimal(total)),
+        "currency": "CNY",
+        "includes_bounds": bounds,
+        "projects_without_amount": without,
+    }
+
+
+def project_summary(environ: dict, params: dict[str, list[str]]) -> tuple[int, dict, Any]:
+    group_by = params.get("group_by", [""])[-1]
+    if group_by not in SUMMARY_KEYS:
+        return 400, {}, {"error": {"code": "invalid", "message": "Choose one of: region, industry."}}
+    table, keyed = SUMMARY_KEYS[group_by]
+    rows = _query(SUMMARY_SQL.format(table=table, keyed=keyed), {"approx": APPROXIMATE})
+    # Tree rows come out of the UNION in table order; the app lists them in code order.
+    groups = sorted((r for r in rows if r[0] not in (None, "TOTAL")), key=lambda r: r[0])
+    groups += [r for r in rows if r[0] is None]
+    total = next(r for r in rows if r[0] == "TOTAL")
+    return (
+        200,
+        {},
+        {
+            "group_by": group_by,
+            "parent": None,
+            "rows": [_summary_row(*r) for r in groups],
+            "totals": _summary_row(None, *total[1:]),
+        },
+    )
+
+
+Handler = Callable[..., tuple[int, dict, Any]]
+ROUTES: list[tuple[re.Pattern, Handler]] = [
+    (re.compile(r"^/api/v1/projects/$"), project_list),
+    (re.compile(r"^/api/v1/projects/summary/$"), project_summary),
+    (re.compile(r"^/api/v1/projects/([^/]+)/$"), project_detail),
+    (re.compile(r"^/api/v1/regions/([^/]+)/$"), region_detail),
+]
+REASONS = {200: "200 OK", 304: "304 Not Modified", 400: "400 Bad Request", 404: "404 Not Found"}
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(type(value))
+
+
+def application(environ: dict, start_response: Callable) -> list[bytes]:
+    path = environ.get("PATH_INFO", "")
+    params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    for pattern, handler in ROUTES:
+        if match := pattern.match(path):
+            status, headers, body = handler(environ, params, *match.groups())
+            break
+    else:
+        status, headers, body = 404, {}, {"error": {"code": "not_found", "message": "Not found."}}
+    payload = b"" if status == 304 else orjson.dumps(body, default=_default)
+    response_headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+    response_headers += list(headers.items())
+    start_response(REASONS.get(status, f"{status} Error"), response_headers)
+    return [payload]

@@ -1,0 +1,481 @@
+"""The benchmark: load a tier, serve F, N and O side by side, check they agree, time them with wrk, report.
+
+    python -m bench.run            (what `make bench` runs)
+
+Environment: BENCH_TIER (S, M or L; default S), BENCH_DURATION (seconds per wrk run; 20),
+BENCH_ROUNDS (3), BENCH_WARMUP (seconds; 3), BENCH_IDLE_WAIT (seconds to wait for an idle
+machine before going on with a warning; 60), BENCH_DATABASE (tracker_bench), DATABASE_URL (the
+server; else the embedded one). Results go to bench/results/<timestamp>-<tier>.{json,md}.
+"""
+
+# Runs our own local tools (git, wrk, gunicorn) with arguments of its own making; en dashes in the report.
+# ruff: noqa: S603, S607, RUF001
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench import db
+from bench.compare import Endpoint, compare, pick_endpoints
+
+RESULTS = Path(__file__).resolve().parent / "results"
+VARIANTS = {
+    "F": "bench.floor:application",
+    "N": "bench.naive.wsgi:application",
+    "O": "config.wsgi:application",
+}
+PORTS = {"F": 8311, "N": 8312, "O": 8313}
+WORKERS = 2
+# O runs behind a TLS proxy in production: say so, or its SECURE_SSL_REDIRECT answers 301.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# The machine
+# --------------------------------------------------------------------------------------------------
+
+
+def _cpu_sample() -> tuple[int, int]:
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields), idle
+
+
+def busy_fraction(seconds: float = 1.0) -> float:
+    total0, idle0 = _cpu_sample()
+    time.sleep(seconds)
+    total1, idle1 = _cpu_sample()
+    return 1 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def wait_for_idle(max_wait: int, threshold: float = 0.15) -> dict[str, Any]:
+    """Sample /proc/stat until the CPUs are mostly idle (or max_wait passes); record what was seen."""
+    started = time.monotonic()
+    while True:
+        busy = busy_fraction()
+        waited = time.monotonic() - started
+        if busy <= threshold or waited >= max_wait:
+            idle = busy <= threshold
+            if not idle:
+                log(f"  WARNING: machine busy ({busy:.0%} CPU in use, load {os.getloadavg()[0]:.2f}); timing anyway")
+            return {
+                "busy": round(busy, 3),
+                "load1": round(os.getloadavg()[0], 2),
+                "idle": idle,
+                "waited_s": round(waited),
+            }
+        time.sleep(2)
+
+
+def git_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True).stdout.strip()
+        return commit + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+# --------------------------------------------------------------------------------------------------
+# Servers
+# --------------------------------------------------------------------------------------------------
+
+
+def server_env(variant: str, url: str) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(db.BASE_DIR)}
+    if variant == "O":
+        env.update(
+            DJANGO_SETTINGS_MODULE="config.settings.production",
+            DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40),
+            DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+            # Production throttles anonymous clients to 120/min; wrk is one client. The throttle still
+            # runs (and its cache queries count), it just never refuses.
+            API_THROTTLE_ANON="1000000000/min",
+            API_THROTTLE_USER="1000000000/min",
+            DJANGO_LOG_LEVEL="WARNING",
+        )
+    elif variant == "N":
+        env["DJANGO_SETTINGS_MODULE"] = "bench.naive.settings"
+    return env
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def start_server(variant: str, url: str, logs: Path) -> subprocess.Popen:
+    if not port_free(PORTS[variant]):
+        # Another server there would answer instead, and its workers' CPU would not be measured.
+        raise RuntimeError(f"port {PORTS[variant]} is in use; stop what listens there")
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    command = [gunicorn, VARIANTS[variant], "--workers", str(WORKERS), "--bind", f"127.0.0.1:{PORTS[variant]}"]
+    out = (logs / f"gunicorn-{variant}.log").open("w")
+    return subprocess.Popen(
+        command, cwd=db.BASE_DIR, env=server_env(variant, url), stdout=out, stderr=out, start_new_session=True
+    )
+
+
+def get(variant: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORTS[variant]}{path}", headers={**PROXY_HEADERS, **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - our own local servers
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def wait_until_up(variant: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{variant}'s gunicorn exited; see bench/results/logs/gunicorn-{variant}.log")
+        try:
+            status, _, _ = get(variant, "/api/v1/regions/__none__/")
+            if status in (200, 404):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{variant} did not come up within {timeout} s")
+
+
+def check_workers(variant: str, process: subprocess.Popen) -> None:
+    if process.poll() is not None or len(worker_pids(process.pid)) != WORKERS:
+        raise RuntimeError(f"{variant}'s gunicorn is not running {WORKERS} workers; see bench/results/logs/")
+
+
+def worker_pids(master: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if int(text.rsplit(")", 1)[1].split()[1]) == master:
+            pids.append(int(stat.parent.name))
+    return sorted(pids)
+
+
+def cpu_ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total
+
+
+def peak_memory_kib(pids: list[int]) -> list[int]:
+    peaks = []
+    for pid in pids:
+        match = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+        peaks.append(int(match.group(1)) if match else 0)
+    return peaks
+
+
+# --------------------------------------------------------------------------------------------------
+# wrk
+# --------------------------------------------------------------------------------------------------
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * UNITS[unit]
+
+
+def parse_wrk(output: str) -> dict[str, Any]:
+    latencies = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", output, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": _ms(latencies["50"]),
+        "p99_ms": _ms(latencies["99"]),
+        "non_2xx_3xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": sum(int(n) for n in socket.groups()) if socket else 0,
+    }
+
+
+def wrk(variant: str, path: str, seconds: int, headers: dict[str, str]) -> dict[str, Any]:
+    command = ["wrk", "-t1", "-c4", f"-d{seconds}s", "--latency", "--timeout", "30s"]
+    for name, value in {**PROXY_HEADERS, **headers}.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(f"http://127.0.0.1:{PORTS[variant]}{path}")
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(output)
+
+
+# --------------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------------
+
+
+def check_agreement(endpoints: list[Endpoint]) -> tuple[dict[str, dict], dict[str, dict[str, str]]]:
+    """Each endpoint from each variant: same rows and fields. Returns the check and the ETags."""
+    checks, etags = {}, {}
+    for endpoint in endpoints:
+        if endpoint.kind == "not_modified":
+            statuses = {}
+            for variant in VARIANTS:
+                etag = etags[variant]
+                statuses[variant] = get(variant, endpoint.path, {"If-None-Match": etag})[0]
+            problems = [f"status {statuses}"] if set(statuses.values()) != {304} else []
+            checks[endpoint.name] = {"problems": problems, "fields": ["status 304 to the variant's own ETag"]}
+            continue
+        bodies = {}
+        for variant in VARIANTS:
+            status, headers, body = get(variant, endpoint.path)
+            if status != 200:
+                raise RuntimeError(f"{variant} {endpoint.path}: {status} {body[:300]!r}")
+            bodies[variant] = json.loads(body)
+            if endpoint.name == "detail":
+                etags[variant] = headers.get("ETag") or headers.get("Etag")
+        problems, fields = compare(endpoint, bodies)
+        checks[endpoint.name] = {"problems": problems, "fields": fields}
+        state = "same" if not problems else f"DIFFERENT ({len(problems)})"
+        log(f"  {endpoint.name:17} {state}: {', '.join(fields)}")
+        for problem in problems[:5]:
+            log(f"      {problem[:300]}")
+    return checks, {v: {"If-None-Match": etags[v]} for v in VARIANTS}
+
+
+def count_queries(endpoints: list[Endpoint], url: str) -> dict[str, dict[str, int]]:
+    paths = [e.path + ("#304" if e.kind == "not_modified" else "") for e in endpoints]
+    counts = {}
+    for variant in VARIANTS:
+        output = subprocess.run(
+            [sys.executable, "-m", "bench.count", variant, *paths],
+            cwd=db.BASE_DIR,
+            env=server_env(variant, url),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        by_path = json.loads(output)
+        counts[variant] = {e.name: by_path[p] for e, p in zip(endpoints, paths, strict=True)}
+    return counts
+
+
+def main() -> int:
+    tier = os.environ.get("BENCH_TIER", "S")
+    duration = env_int("BENCH_DURATION", 20)
+    rounds = env_int("BENCH_ROUNDS", 3)
+    warmup = env_int("BENCH_WARMUP", 3)
+    idle_wait = env_int("BENCH_IDLE_WAIT", 60)
+    if not shutil.which("wrk"):
+        log("wrk is not installed: apt-get install wrk (make bench does it when run as root)")
+        return 2
+    url = db.bench_url()
+    log(f"benchmark database: {url.split('?')[0]}")
+    db.ensure_database(url)
+    load_started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bench.generate", "--tier", tier, "--no-migrate"], check=True)
+    load_seconds = round(time.perf_counter() - load_started, 1)
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        endpoints = pick_endpoints(conn)
+        sizes = {
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+            for table in ("regions_region", "industries_industry", "companies_company", "projects_project")
+        }
+    logs = RESULTS / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    servers: dict[str, subprocess.Popen] = {}
+    try:
+        for variant in VARIANTS:
+            servers[variant] = start_server(variant, url, logs)
+        for variant, process in servers.items():
+            wait_until_up(variant, process)
+            check_workers(variant, process)
+        log("checking that F, N and O agree:")
+        checks, conditional_headers = check_agreement(endpoints)
+        if any(check["problems"] for check in checks.values()) and not os.environ.get("BENCH_ALLOW_MISMATCH"):
+            log("the variants disagree (BENCH_ALLOW_MISMATCH=1 times them anyway)")
+            return 1
+        log("counting queries per request (in-process)")
+        queries = count_queries(endpoints, url)
+
+        measurements: dict[str, dict[str, list[dict]]] = {e.name: {v: [] for v in VARIANTS} for e in endpoints}
+        idle_checks = []
+        order = list(VARIANTS)
+        for round_number in range(1, rounds + 1):
+            log(f"round {round_number}/{rounds}: waiting for an idle machine")
+            idle = wait_for_idle(idle_wait) | {"round": round_number}
+            idle_checks.append(idle)
+            log(f"  busy {idle['busy']:.0%}, load {idle['load1']}")
+            for endpoint in endpoints:
+                headers = conditional_headers if endpoint.kind == "not_modified" else {}
+                for variant in order:
+                    extra = headers.get(variant, {}) if headers else {}
+                    wrk(variant, endpoint.path, warmup, extra)
+                    pids = worker_pids(servers[variant].pid)
+                    ticks = cpu_ticks(pids)
+                    result = wrk(variant, endpoint.path, duration, extra)
+                    used = cpu_ticks(pids) - ticks
+                    result["cpu_ms_per_request"] = round(used * 1000 / CLOCK_TICK / max(1, result["requests"]), 3)
+                    measurements[endpoint.name][variant].append(result)
+                    log(
+                        f"  {endpoint.name:17} {variant}: {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms"
+                        f"  p99 {result['p99_ms']:7.2f} ms  cpu {result['cpu_ms_per_request']:6.2f} ms/req"
+                        + (f"  ERRORS {result['non_2xx_3xx']}" if result["non_2xx_3xx"] else "")
+                    )
+            order = order[1:] + order[:1]  # rotate, so no variant always runs first
+        memory = {variant: peak_memory_kib(worker_pids(process.pid)) for variant, process in servers.items()}
+    finally:
+        for process in servers.values():
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for process in servers.values():
+            process.wait(timeout=30)
+
+    report = build_report(
+        tier=tier,
+        duration=duration,
+        rounds=rounds,
+        warmup=warmup,
+        load_seconds=load_seconds,
+        sizes=sizes,
+        endpoints=endpoints,
+        checks=checks,
+        queries=queries,
+        measurements=measurements,
+        memory=memory,
+        idle_checks=idle_checks,
+    )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{stamp}-{tier}.json").write_text(json.dumps(report, indent=2) + "\n")
+    markdown = render_markdown(report)
+    (RESULTS / f"{stamp}-{tier}.md").write_text(markdown)
+    log("\n" + markdown)
+    log(f"written: bench/results/{stamp}-{tier}.json and .md")
+    return 0
+
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 3) if values else 0.0
+
+
+def build_report(**data: Any) -> dict[str, Any]:
+    summary: dict[str, dict[str, Any]] = {}
+    for endpoint in data["endpoints"]:
+        rows = {}
+        for variant, runs in data["measurements"][endpoint.name].items():
+            rps = [run["rps"] for run in runs]
+            rows[variant] = {
+                "rps_median": _median(rps),
+                "rps_min": min(rps),
+                "rps_max": max(rps),
+                "p50_ms": _median([run["p50_ms"] for run in runs]),
+                "p99_ms": _median([run["p99_ms"] for run in runs]),
+                "queries_per_request": data["queries"][variant][endpoint.name],
+                "cpu_ms_per_request": _median([run["cpu_ms_per_request"] for run in runs]),
+                "errors": sum(run["non_2xx_3xx"] + run["socket_errors"] for run in runs),
+                "runs": runs,
+            }
+        o_rps = rows["O"]["rps_median"]
+        ratios = {
+            "O/F": round(o_rps / rows["F"]["rps_median"], 3) if rows["F"]["rps_median"] else None,
+            "O/N": round(o_rps / rows["N"]["rps_median"], 3) if rows["N"]["rps_median"] else None,
+        }
+        summary[endpoint.name] = {"path": endpoint.path, "variants": rows, "rps_ratios": ratios}
+    return {
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        "tier": data["tier"],
+        "rows": data["sizes"],
+        "load_seconds": data["load_seconds"],
+        "machine": {
+            "nproc": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
+        },
+        "settings": {
+            "wrk": f"-t1 -c4 -d{data['duration']}s --latency (warm-up {data['warmup']} s)",
+            "rounds": data["rounds"],
+            "gunicorn": f"{WORKERS} sync workers, no access log",
+            "variants": VARIANTS,
+        },
+        "idle_checks": data["idle_checks"],
+        "agreement": data["checks"],
+        "endpoints": {e.name: asdict(e) for e in data["endpoints"]},
+        "peak_memory_mib_per_worker": {v: [round(k / 1024, 1) for k in kib] for v, kib in data["memory"].items()},
+        "results": summary,
+    }
+
+
+def _idle_text(check: dict[str, Any]) -> str:
+    text = f"round {check['round']}: {check['busy']:.0%} busy, load {check['load1']}"
+    return text + ("" if check["idle"] else " (NOT IDLE: numbers are indicative only)")
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    idle = report["idle_checks"]
+    lines = [
+        f"# Benchmark, tier {report['tier']} ({report['rows']['projects_project']:,} projects)",
+        "",
+        f"- {report['timestamp']}, commit `{report['git_commit']}`, {report['machine']['nproc']} CPUs, "
+        f"load at end {report['machine']['loadavg_at_end']}",
+        f"- wrk {report['settings']['wrk']}, {report['settings']['rounds']} interleaved rounds; "
+        f"gunicorn {report['settings']['gunicorn']}",
+        "- idle checks: " + "; ".join(_idle_text(check) for check in idle),
+        f"- data load: {report['load_seconds']} s (0 when the tier was already loaded)",
+        "- peak memory per worker (VmHWM, MiB): "
+        + ", ".join(f"{v} {m}" for v, m in report["peak_memory_mib_per_worker"].items()),
+        "",
+        "| endpoint | variant | req/s median (min–max) | p50 ms | p99 ms | queries/req | CPU ms/req | O/F | O/N |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, result in report["results"].items():
+        for variant, row in result["variants"].items():
+            ratios = result["rps_ratios"]
+            errors = f" ⚠ {row['errors']} errors" if row["errors"] else ""
+            lines.append(
+                f"| {name} | {variant} | {row['rps_median']:.1f} ({row['rps_min']:.1f}–{row['rps_max']:.1f}){errors} "
+                f"| {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['queries_per_request']} "
+                f"| {row['cpu_ms_per_request']:.2f} | "
+                + (f"{ratios['O/F']} | {ratios['O/N']} |" if variant == "O" else " | |")
+            )
+    disagreements = {name: c["problems"] for name, c in report["agreement"].items() if c["problems"]}
+    lines += [
+        "",
+        "Agreement check: " + ("all variants agree." if not disagreements else f"DIFFERENCES {disagreements}"),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,409 @@
+"""Bulk import and export in the admin (django-import-export), under the admin's own rules.
+
+An import is all or nothing: the dry run shows a preview and writes nothing, and the confirmed
+import runs in one transaction that any bad row rolls back, so a file with one bad row writes no
+row at all. Every row passes the model's validation and the region scope of the importing user
+(`accounts.scope.may_write`, before and after the change), and the database's history triggers
+record each write with the importing user, as for any other admin save.
+
+Related records are written as the keys the API uses (a region's code, an industry's code, a
+company's or project's slug, a user's username) and money as decimal strings. Exports write the
+same columns, so an exported file can be edited and imported again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import uuid4
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist, SuspiciousOperation, ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources, widgets
+from import_export.admin import ExportMixin, ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import SelectableFieldsExportForm
+from import_export.tmp_storages import CacheStorage
+
+from accounts.scope import may_write, scope_description
+
+# A plain decimal number: what the API accepts as money ("2000000000.00"), without separators.
+DECIMAL_PATTERN = re.compile(r"[+-]?\d+(\.\d+)?")
+# The names ImportFileStorage gives the files waiting for confirmation.
+STORED_NAME_PATTERN = re.compile(r"[0-9a-f]{32}")
+# Several values in one cell (aliases, industry codes).
+LIST_SEPARATOR = "|"
+
+
+def key_text(value) -> str:
+    """A key as read from a cell: text, trimmed; a spreadsheet's number 331181 (or 331181.0) is "331181"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+class DecimalTextWidget(widgets.Widget):
+    """A decimal number (money, a share) read and written as exact decimal text, never as a float.
+
+    A spreadsheet's numeric cell arrives as a float; its shortest text (`str`) is the number typed
+    into the cell, so 2000000000.5 stays 2000000000.5 and 0.1 stays 0.1. Exports write text in
+    every format, so a 20-digit amount keeps every digit in a spreadsheet too.
+    """
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool):
+            raise ValueError(_("Write a number here, not true or false."))
+        text = str(value).strip()
+        if not DECIMAL_PATTERN.fullmatch(text):
+            raise ValueError(
+                _("“%(value)s” is not a number: write a decimal number such as 2000000000.00, without separators.")
+                % {"value": text}
+            )
+        return Decimal(text)
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class DayWidget(widgets.DateWidget):
+    """A date written as 2024-07-01, or a spreadsheet's date cell (which arrives as a datetime)."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date) or value in (None, ""):
+            return value or None
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValueError(
+                _("“%(value)s” is not a date: write it as 2024-07-01.") % {"value": str(value).strip()}
+            ) from None
+
+
+class NullableCharWidget(widgets.CharWidget):
+    """Text whose empty cell means "none" (NULL), for optional unique codes such as a credit code."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = key_text(value)
+        return text or None
+
+
+class ListWidget(widgets.SimpleArrayWidget):
+    """A list of names in one cell, separated by "|" (names themselves hold commas: "Co., Ltd.")."""
+
+    def __init__(self):
+        super().__init__(separator=LIST_SEPARATOR)
+
+    def clean(self, value, row=None, **kwargs):
+        return [item.strip() for item in str(value or "").split(self.separator) if item.strip()]
+
+    def render(self, value, obj=None, **kwargs):
+        return f" {self.separator} ".join(value or [])
+
+
+class KeyWidget(widgets.ForeignKeyWidget):
+    """A related record written as its key: a region's code, a company's slug, a user's username.
+
+    A key that names no record is a row error on the column, not a crash of the import.
+    """
+
+    def __init__(self, model, field: str, queryset=None):
+        super().__init__(model, field=field)
+        self.queryset = queryset
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return self.queryset.all() if self.queryset is not None else self.model._default_manager.all()
+
+    def clean(self, value, row=None, **kwargs):
+        key = key_text(value)
+        if not key:
+            return None
+        try:
+            return self.get_queryset(key, row).get(**{self.field: key})
+        except self.model.DoesNotExist:
+            raise ValueError(
+                _("No %(model)s has the %(key)s “%(value)s”.")
+                % {"model": self.model._meta.verbose_name, "key": self._key_name(), "value": key}
+            ) from None
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else getattr(value, self.field)
+
+    def _key_name(self) -> str:
+        try:
+            return str(self.model._meta.get_field(self.field).verbose_name)
+        except FieldDoesNotExist:
+            return self.field
+
+
+class KeysWidget(widgets.ManyToManyWidget):
+    """Related records (a project's industries) written as their keys, separated by "|"."""
+
+    def __init__(self, model, field: str):
+        super().__init__(model, separator=LIST_SEPARATOR, field=field)
+
+    def clean(self, value, row=None, **kwargs):
+        keys = list(dict.fromkeys(key for key in (key_text(part) for part in str(value or "").split("|")) if key))
+        found = self.model._default_manager.filter(**{f"{self.field}__in": keys})
+        missing = sorted(set(keys) - {getattr(record, self.field) for record in found})
+        if missing:
+            raise ValueError(
+                _("No %(model)s has the code %(values)s.")
+                % {"model": self.model._meta.verbose_name, "values": ", ".join(missing)}
+            )
+        return found
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return f" {self.separator} ".join(sorted(getattr(record, self.field) for record in value.all()))
+
+
+def key_field(name: str, model, key: str, queryset=None) -> fields.Field:
+    return fields.Field(attribute=name, column_name=name, widget=KeyWidget(model, key, queryset=queryset))
+
+
+def keys_field(name: str, model, key: str) -> fields.Field:
+    return fields.Field(attribute=name, column_name=name, widget=KeysWidget(model, key))
+
+
+def decimal_field(name: str) -> fields.Field:
+    return fields.Field(attribute=name, column_name=name, widget=DecimalTextWidget())
+
+
+def day_field(name: str) -> fields.Field:
+    return fields.Field(attribute=name, column_name=name, widget=DayWidget())
+
+
+def list_field(name: str) -> fields.Field:
+    return fields.Field(attribute=name, column_name=name, widget=ListWidget(), default=list)
+
+
+class TrackerResource(resources.ModelResource):
+    """Rows of a tracker model, keyed by slug, checked like an admin form.
+
+    - `scope_field` is the field that places a record in a region (a project's `region`, a
+      company's `headquarters`): a row a regional editor may not write is an error on it.
+    - `version` is exported and, when a row gives it, must still be the record's version: a row
+      exported before someone else changed the record is refused rather than undoing their change.
+    - Unchanged rows are skipped, so importing an export again writes nothing.
+    - Headers may also be the fields' labels, in English or Chinese ("region", "所在地区").
+    """
+
+    scope_field = "region"
+    version = fields.Field(attribute="version", column_name="version", readonly=True)
+
+    class Meta:
+        import_id_fields = ("slug",)
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def before_import(self, dataset, **kwargs):
+        self.user = kwargs.get("user")
+        labels = self.header_labels()
+        dataset.headers = [labels.get(key_text(header).casefold(), key_text(header)) for header in dataset.headers]
+        return super().before_import(dataset, **kwargs)
+
+    def header_labels(self) -> dict[str, str]:
+        """Each column's name and its field's label in every language, lower-cased, to its name."""
+        labels: dict[str, str] = {}
+        for field in self.get_import_fields():
+            labels[field.column_name.casefold()] = field.column_name
+            try:
+                model_field = self._meta.model._meta.get_field(field.attribute)
+            except FieldDoesNotExist:
+                continue
+            for language, _name in settings.LANGUAGES:
+                with translation.override(language):
+                    labels.setdefault(str(model_field.verbose_name).casefold(), field.column_name)
+        return labels
+
+    def import_instance(self, instance, row, **kwargs):
+        # Judged before the row's values land on the record: where it is now.
+        instance._import_writable_before = instance.pk is None or may_write(self.user, instance)
+        instance._import_row_version = key_text(row.get("version"))
+        errors: dict = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        # Many-to-many values are saved after the record; check their keys now, with the row.
+        for field in self.get_import_fields():
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+                try:
+                    field.clean(row, **kwargs)
+                except ValueError as error:
+                    errors.setdefault(field.attribute, []).append(ValidationError(str(error), code="invalid"))
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's validation, then (for a row that would be written) region scope and version."""
+        errors = dict(import_validation_errors or {})
+        try:
+            super().validate_instance(instance, errors, validate_unique=validate_unique)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+        if self.scope_field not in errors:
+            refusal = self.scope_refusal(instance)
+            if refusal:
+                errors[self.scope_field] = [ValidationError(refusal, code="out_of_scope")]
+        stale = self.stale_refusal(instance)
+        if stale:
+            errors.setdefault("version", []).append(ValidationError(stale, code="stale"))
+        if errors:
+            raise ValidationError(errors)
+
+    def scope_refusal(self, instance) -> str | None:
+        """Why the importing user may not write this row, if they may not."""
+        if self.user is None:
+            return _("An import is checked against the regions of the user who makes it; none was given.")
+        regions = {"regions": scope_description(self.user)}
+        if not getattr(instance, "_import_writable_before", True):
+            return _("This record lies outside your regions (%(regions)s): you may not change it.") % regions
+        if not may_write(self.user, instance):
+            return _("This would place the record outside your regions (%(regions)s).") % regions
+        return None
+
+    def stale_refusal(self, instance) -> str | None:
+        given = getattr(instance, "_import_row_version", "")
+        if instance.pk is None or not given or given == str(instance.version):
+            return None
+        return _(
+            "Someone else changed this record (now version %(current)s) after this row was exported at version "
+            "%(given)s. Export it again and redo your edit."
+        ) % {"current": instance.version, "given": given}
+
+
+class ImportFileStorage(CacheStorage):
+    """Keeps an uploaded file until its import is confirmed, in the shared cache, under a random name.
+
+    The cache (the database, or Redis) is what every app server shares, so the confirmation may
+    reach another server than the upload did (docs/scaling.md: no local files). The confirmation
+    step names the upload to import (and then delete); any name but one of ours is refused.
+    """
+
+    CACHE_PREFIX = "tracker-import-"
+    CACHE_LIFETIME = 6 * 3600  # an upload not confirmed within working hours is dropped
+
+    def save(self, data):
+        self.name = uuid4().hex
+        super().save(data)
+
+    def read(self):
+        data = super().read() if self._valid_name() else None
+        if data is None:
+            raise FileNotFoundError(self.name)
+        return data
+
+    def remove(self):
+        if not self._valid_name():
+            raise SuspiciousOperation("not an import file name")
+        super().remove()
+
+    def _valid_name(self) -> bool:
+        return STORED_NAME_PATTERN.fullmatch(self.name or "") is not None
+
+    @classmethod
+    def key(cls, name: str) -> str:
+        return cls.CACHE_PREFIX + name
+
+
+class LabelledExportForm(SelectableFieldsExportForm):
+    """The export form, its column boxes labelled in the reader's language: "Region (region)"."""
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        try:
+            label = resource._meta.model._meta.get_field(field.attribute if field else field_name).verbose_name
+        except FieldDoesNotExist:
+            return super()._get_field_label(resource, field_name)
+        return f"{capfirst(label)} ({field_name})"
+
+
+class TrackerExportMixin(ExportMixin):
+    """Export of the changelist as it is filtered and searched, to CSV or XLSX, for whoever may see it.
+
+    Place it before `TrackerModelAdmin` in the bases. CSV is UTF-8 with a byte order mark, so that
+    Excel shows Chinese names as they are.
+    """
+
+    export_formats = [CSV, XLSX]
+    export_form_class = LabelledExportForm
+    to_encoding = "utf-8-sig"
+
+    def has_export_permission(self, request):
+        return self.has_view_or_change_permission(request)
+
+
+class TrackerImportExportMixin(TrackerExportMixin, ImportExportMixin):
+    """Export, plus import from CSV or XLSX for whoever may add and change the model.
+
+    The import's dry run previews the rows; the confirmation imports them all or none.
+    """
+
+    import_formats = [CSV, XLSX]
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
+    tmp_storage_class = ImportFileStorage
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        # A row refused at confirmation (the data changed since the dry run) rolls back every row.
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        # An upload that cannot be confirmed (its file could not be read, or has bad rows) is not kept.
+        context = getattr(response, "context_data", None) or {}
+        upload = getattr(context.get("form"), "cleaned_data", {}).get("import_file")
+        name = getattr(upload, "tmp_storage_name", None)
+        if name and "confirm_form" not in context:
+            with contextlib.suppress(FileNotFoundError):
+                self.get_tmp_storage_class()(name=name).remove()
+        return response
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except (FileNotFoundError, SuspiciousOperation):
+            messages.error(request, _("That upload is gone (was it already imported?). Upload the file again."))
+            return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*self.get_model_info())))
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        # Rolled back: nothing was written. Show why, on the upload page.
+        messages.error(request, _("Nothing was imported: correct the rows below and upload the file again."))
+        context = self.get_import_context_data()
+        context.update(self.admin_site.each_context(request))
+        form = self.get_import_form_class(request)(self.get_import_formats(), self.get_import_resource_classes(request))
+        context.update(
+            title=_("Import"),
+            form=form,
+            opts=self.model._meta,
+            media=self.media + form.media,
+            result=result,
+            import_error_display=self.import_error_display,
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
