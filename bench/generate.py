@@ -429,6 +429,9 @@ def load(conn: psycopg.Connection, tier: Tier, *, analyze: bool = True, log=prin
             conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
             )
+        # The big tables were written with triggers off, so their statement triggers never raised the data
+        # generation (projects/summary_cache.py): one UPDATE here, or cached summaries would outlive the load.
+        conn.execute("UPDATE core_datageneration SET n = n + 1 WHERE id = 1")
         conn.execute(
             "CREATE TABLE IF NOT EXISTS bench_meta (tier text NOT NULL, seed int NOT NULL, loaded_at timestamptz)"
         )

@@ -13,6 +13,7 @@ server; else the embedded one). Results go to bench/results/<timestamp>-<tier>.{
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -108,9 +109,31 @@ def git_commit() -> str:
 # --------------------------------------------------------------------------------------------------
 
 
+@functools.cache
+def o_cache_url() -> str:
+    """The Redis O's shared cache (throttle counters) uses, as a multi-worker production does; empty: none.
+
+    `REDIS_URL` when set; otherwise the machine's Redis on 127.0.0.1:6379 (database 15) if one
+    answers; otherwise O keeps the database cache (and its queries show in the report).
+    """
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            if sock.recv(16).startswith(b"+PONG"):
+                return "redis://127.0.0.1:6379/15"
+    except OSError:
+        pass
+    return ""
+
+
 def server_env(variant: str, url: str) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(db.BASE_DIR)}
+    env.pop("REDIS_URL", None)
     if variant == "O":
+        if o_cache_url():
+            env["REDIS_URL"] = o_cache_url()
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings.production",
             DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40),
@@ -300,11 +323,17 @@ def main() -> int:
     log(f"benchmark database: {url.split('?')[0]}")
     db.ensure_database(url)
     load_started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bench.generate", "--tier", tier, "--no-migrate"], check=True)
+    generate = [sys.executable, "-m", "bench.generate", "--tier", tier, "--no-migrate"]
+    if os.environ.get("BENCH_RELOAD"):
+        generate.append("--force")  # load the tier again, so that the report's load time is a real one
+    subprocess.run(generate, check=True)
     load_seconds = round(time.perf_counter() - load_started, 1)
 
     with psycopg.connect(url, autocommit=True) as conn:
         endpoints = pick_endpoints(conn)
+        if os.environ.get("BENCH_ENDPOINTS"):
+            wanted = {name.strip() for name in os.environ["BENCH_ENDPOINTS"].split(",")}
+            endpoints = [endpoint for endpoint in endpoints if endpoint.name in wanted]
         sizes = {
             table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
             for table in ("regions_region", "industries_industry", "companies_company", "projects_project")
@@ -424,6 +453,7 @@ def build_report(**data: Any) -> dict[str, Any]:
             "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
         },
         "settings": {
+            "o_shared_cache": o_cache_url() or "database cache (no Redis reachable)",
             "wrk": f"-t1 -c4 -d{data['duration']}s --latency (warm-up {data['warmup']} s)",
             "rounds": data["rounds"],
             "gunicorn": f"{WORKERS} sync workers, no access log",

@@ -1,8 +1,7 @@
 from rest_framework import serializers
 
 from companies.models import Company
-from config.serializers import KeyRelatedField, ValidatedModelSerializer
-from industries.serializers import industry_codes_field
+from config.serializers import KeyRelatedField, ValidatedModelSerializer, industry_codes_field
 from regions.serializers import region_field
 from sources.serializers import CitationSerializer, citation_field
 

@@ -1,10 +1,12 @@
-from django.db.models import Count, Prefetch
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, JSONField, OuterRef, Prefetch, Value
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from companies.filters import CompanyFilterSet
 from companies.models import Company
 from companies.serializers import CompanyDetailSerializer, CompanySerializer
 from config.viewsets import TrackerViewSet
+from industries.models import Industry
 from projects.models import Figure
 
 
@@ -21,10 +23,16 @@ from projects.models import Figure
 class CompanyViewSet(TrackerViewSet):
     """Companies and organisations that invest in, operate, partner in or promote projects."""
 
+    # The industry codes are an array in the row's own SELECT, in the industries' order (code, id): a
+    # prefetch would be a second query per page.
     queryset = (
         Company.objects.select_related("headquarters", "parent", "parent_citation__source")
-        .prefetch_related("industries")
-        .annotate(project_count=Count("participations__project", distinct=True))
+        .annotate(
+            project_count=Count("participations__project", distinct=True),
+            industry_codes=ArraySubquery(
+                Industry.objects.filter(companies=OuterRef("pk")).order_by("code", "id").values("code")
+            ),
+        )
         .order_by("name", "id")
     )
     serializer_class = CompanySerializer
@@ -36,6 +44,12 @@ class CompanyViewSet(TrackerViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        if self.action == "list" and getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "csv":
+            # A CSV export reads its rows through a server-side cursor: as for projects (projects.selectors
+            # `project_csv_queryset`), the industries are prefetched per chunk instead.
+            return queryset.annotate(industry_codes=Value(None, output_field=JSONField())).prefetch_related(
+                "industries"
+            )
         if self.action != "list":
             queryset = queryset.prefetch_related(
                 Prefetch("subsidiaries", queryset=Company.objects.order_by("name", "id")),

@@ -2,17 +2,30 @@
 
 Every filter refuses what it cannot read: an unknown code, id or slug, or a boolean other than
 true/false gives a 400 naming the parameter, never a silently ignored filter.
+
+A JSON list page is one SQL statement (issue 7), so its filters do not look up the records they
+name (a region's code, a company's slug) first: the row statement reads them in place, through a
+subquery (`UnresolvedKey`). An unknown key matches no row, so whether the keys exist is asked only
+when the rows come back empty, and then answered with the same 400 as an up-front lookup. Other
+callers (a summary, which needs the region itself; a CSV export, whose 200 is sent before its rows
+are read) get the records looked up while the parameters are cleaned, as before.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Case, Exists, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.query import ModelIterable
+from django.forms.utils import ErrorDict, ErrorList
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
+from django_filters.utils import translate_validation
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -32,6 +45,70 @@ def _document_as_string(filter_: django_filters.Filter) -> None:
     set_override(filter_, "field", schema)
 
 
+class UnresolvedKey(Subquery):
+    """A record a list parameter names, not looked up: the subquery of its id, for the row statement.
+
+    `records` is the lookup, ordered so that the record a lookup would have picked comes first;
+    `error` is what an up-front lookup would have said had it found nothing.
+    """
+
+    def __init__(self, records: QuerySet, error: ValidationError) -> None:
+        self.records = records
+        self.error = error
+        super().__init__(records.values("pk")[:1])
+
+    def column(self, name: str) -> Subquery:
+        """Another column of the record (a tree node's `path`), as a subquery."""
+        return Subquery(self.records.values(name)[:1])
+
+    def exists(self) -> bool:
+        return self.records.exists()
+
+
+class DeferrableLookup:
+    """A form field naming a record that can leave the lookup to the row statement (see `UnresolvedKey`).
+
+    `defer_lookup` is set per form by `SearchFilterSet`; off, the field looks the record up as before.
+    """
+
+    defer_lookup = False
+
+    def unresolved(self, records: QuerySet, message: str, params: dict[str, Any]) -> UnresolvedKey:
+        return UnresolvedKey(records, ValidationError(message, code="invalid_choice", params=params))
+
+
+class CodeChoiceField(DeferrableLookup, filter_fields.ModelChoiceField):
+    """A record given by its code: looked up while cleaning, or left to the row statement."""
+
+    def to_python(self, value):
+        if not self.defer_lookup or value in self.empty_values:
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        records = self.queryset.filter(**{self.to_field_name: value}).order_by()
+        return self.unresolved(records, self.error_messages["invalid_choice"], {"value": value})
+
+
+def _reads_a_json_page(request: Any) -> bool:
+    """A list answered as JSON (or the browsable API): its rows are read before the answer is sent."""
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    renderer = getattr(request, "accepted_renderer", None)
+    return getattr(view, "action", None) == "list" and getattr(renderer, "format", None) != "csv"
+
+
+class _CheckedWhenEmpty(ModelIterable):
+    """Rows as `ModelIterable` yields them; when there are none, `when_empty` runs (and may raise)."""
+
+    when_empty: Callable[[], None]
+
+    def __iter__(self):
+        empty = True
+        for row in super().__iter__():
+            empty = False
+            yield row
+        if empty:
+            type(self).when_empty()
+
+
 class SearchFilterSet(django_filters.FilterSet):
     """Adds `search`: English and Chinese names and aliases (and codes, from their start).
 
@@ -48,6 +125,51 @@ class SearchFilterSet(django_filters.FilterSet):
         help_text=_("Text found in the English or Chinese name or an alias (Kolen finds Kelun, 龙泉 finds Longquan)."),
     )
 
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None) -> None:
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        # Only a JSON page reads its rows before answering, so only it can ask about its keys afterwards.
+        self.defers_lookups = _reads_a_json_page(request)
+
+    @property
+    def form(self) -> forms.Form:
+        if not hasattr(self, "_form"):
+            form = super().form
+            for field in form.fields.values():
+                if isinstance(field, DeferrableLookup):
+                    field.defer_lookup = self.defers_lookups
+        return self._form
+
+    def is_valid(self) -> bool:
+        if super().is_valid():
+            return True
+        deferred = [field for field in self.form.fields.values() if getattr(field, "defer_lookup", False)]
+        if deferred:
+            # Another parameter is refused anyway: look the records up now, so that the 400 names every
+            # bad parameter, in the same order, as when nothing is deferred.
+            for field in deferred:
+                field.defer_lookup = False
+            self.form.full_clean()
+        return False
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        unresolved = {name: value for name, value in self.form.cleaned_data.items() if isinstance(value, UnresolvedKey)}
+        if not unresolved:
+            return queryset
+
+        def refuse_unknown_keys() -> None:
+            errors = ErrorDict(
+                {name: ErrorList([value.error]) for name, value in unresolved.items() if not value.exists()}
+            )
+            if errors:
+                raise translate_validation(errors)
+
+        # Whatever the list then adds (ordering, the page's slice) keeps the iterable class of its rows.
+        queryset._iterable_class = type(
+            "CheckedRows", (_CheckedWhenEmpty,), {"when_empty": staticmethod(refuse_unknown_keys)}
+        )
+        return queryset
+
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search_filter(
             queryset, value, *self.search_prefix_fields, unindexed_code_fields=self.search_unindexed_prefix_fields
@@ -57,6 +179,8 @@ class SearchFilterSet(django_filters.FilterSet):
 @extend_schema_field(OpenApiTypes.STR)
 class SubtreeFilter(django_filters.ModelChoiceFilter):
     """A tree node given by its code, matching it and everything below it through `path`."""
+
+    field_class = CodeChoiceField
 
     def __init__(self, *args, path_field: str, through=None, owner: str = "", **kwargs) -> None:
         self.path_field = path_field
@@ -70,13 +194,14 @@ class SubtreeFilter(django_filters.ModelChoiceFilter):
     def filter(self, qs: QuerySet, value) -> QuerySet:
         if value in (None, ""):
             return qs
+        path = value.path if isinstance(value, Model) else value.column("path")
         if self.through is not None:
             target = self.field.queryset.model._meta.model_name
             links = self.through.objects.filter(
-                **{f"{self.owner}_id": OuterRef("pk"), f"{target}__{self.path_field}__descendant_of": value.path}
+                **{f"{self.owner}_id": OuterRef("pk"), f"{target}__{self.path_field}__descendant_of": path}
             )
             return qs.filter(Exists(links))
-        return qs.filter(**{f"{self.path_field}__descendant_of": value.path})
+        return qs.filter(**{f"{self.path_field}__descendant_of": path})
 
 
 def region_subtree_filter(path_field: str, **kwargs) -> SubtreeFilter:
@@ -94,6 +219,8 @@ def industry_subtree_filter(path_field: str, **kwargs) -> SubtreeFilter:
 @extend_schema_field(OpenApiTypes.STR)
 class CodeFilter(django_filters.ModelChoiceFilter):
     """A record given by its code (a region or an industry), matched exactly."""
+
+    field_class = CodeChoiceField
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("error_messages", {"invalid_choice": _("Nothing has the code %(value)s.")})
@@ -114,7 +241,7 @@ class CodesFilter(django_filters.ModelMultipleChoiceFilter):
         _document_as_string(self)
 
 
-class KeyChoiceField(filter_fields.ModelChoiceField):
+class KeyChoiceField(DeferrableLookup, filter_fields.ModelChoiceField):
     """A record written as its numeric id or its slug; the id wins, as in the record's own address."""
 
     default_error_messages = {"invalid_choice": _("No %(model)s has the id or slug %(value)s.")}
@@ -124,7 +251,18 @@ class KeyChoiceField(filter_fields.ModelChoiceField):
             return None
         key = str(value).strip()
         ProhibitNullCharactersValidator()(key)  # PostgreSQL cannot compare a NUL: refuse it on the parameter
-        if key.isascii() and key.isdigit() and len(key) <= 18:
+        is_id = key.isascii() and key.isdigit() and len(key) <= 18
+        if self.defer_lookup:
+            params = {"value": key, "model": self.queryset.model._meta.verbose_name}
+            if not is_id:
+                records = self.queryset.filter(slug=key).order_by()
+                return self.unresolved(records, self.error_messages["invalid_choice"], params)
+            # The record with that id, else the one with that slug: the id sorts first.
+            records = self.queryset.filter(Q(pk=int(key)) | Q(slug=key)).order_by(
+                Case(When(pk=int(key), then=Value(0)), default=Value(1), output_field=IntegerField())
+            )
+            return self.unresolved(records, self.error_messages["invalid_choice"], params)
+        if is_id:
             found = self.queryset.filter(pk=int(key)).first()
             if found is not None:
                 return found

@@ -139,3 +139,27 @@ class SlugKeyRelatedField(serializers.SlugRelatedField):
         if isinstance(data, str) and "\x00" in data:
             self.fail("does_not_exist", slug_name=self.slug_field, value=data)
         return super().to_internal_value(data)
+
+
+class AnnotatedCodesField(serializers.ManyRelatedField):
+    """Industry codes, read from the queryset's `industry_codes` annotation when it is there (no
+    prefetch query), else from the relation; written as codes like any slug field."""
+
+    def get_attribute(self, instance):
+        codes = getattr(instance, "industry_codes", None)
+        return codes if codes is not None else super().get_attribute(instance)
+
+    def to_representation(self, iterable) -> list[str]:
+        return [item if isinstance(item, str) else self.child_relation.to_representation(item) for item in iterable]
+
+
+def industry_codes_field() -> AnnotatedCodesField:
+    """Industries written and read as a list of codes (as `industries.serializers.industry_codes_field`),
+    from an `industry_codes` annotation when the queryset has one (projects', companies')."""
+    from industries.models import Industry  # the base serializers load before the apps' models
+
+    return AnnotatedCodesField(
+        child_relation=SlugKeyRelatedField(slug_field="code", queryset=Industry.objects.all()),
+        required=False,
+        help_text="Industry codes (GB/T 4754 such as C27, or industry chains such as CHAIN-METAVERSE).",
+    )

@@ -8,10 +8,11 @@ from config.serializers import (
     MoneyField,
     SlugKeyRelatedField,
     ValidatedModelSerializer,
+    industry_codes_field,
     validate_period,
 )
-from industries.models import Industry
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
+from projects.selectors import folded_annotation, folded_records
 from regions.serializers import region_field
 from sources.serializers import citation_field
 
@@ -26,27 +27,6 @@ class ProjectSummarySerializer(serializers.ModelSerializer):
 def project_field(**kwargs) -> KeyRelatedField:
     return KeyRelatedField(
         summary_serializer=ProjectSummarySerializer, lookup=("pk", "slug"), queryset=Project.objects.all(), **kwargs
-    )
-
-
-class AnnotatedCodesField(serializers.ManyRelatedField):
-    """Industry codes, read from the queryset's `industry_codes` annotation when it is there (no
-    prefetch query), else from the relation; written as codes like any slug field."""
-
-    def get_attribute(self, instance):
-        codes = getattr(instance, "industry_codes", None)
-        return codes if codes is not None else super().get_attribute(instance)
-
-    def to_representation(self, iterable) -> list[str]:
-        return [item if isinstance(item, str) else self.child_relation.to_representation(item) for item in iterable]
-
-
-def industry_codes_field() -> AnnotatedCodesField:
-    """Industries written and read as a list of codes (as `industries.serializers.industry_codes_field`)."""
-    return AnnotatedCodesField(
-        child_relation=SlugKeyRelatedField(slug_field="code", queryset=Industry.objects.all()),
-        required=False,
-        help_text="Industry codes (GB/T 4754 such as C27, or industry chains such as CHAIN-METAVERSE).",
     )
 
 
@@ -176,15 +156,29 @@ class FollowUpSerializer(ProjectChildSerializer):
         read_only_fields = ["id", "author", "created_at", "updated_at"]
 
 
+class FoldedListSerializer(serializers.ListSerializer):
+    """A project's records of one relation, read from the JSON the detail's one query folded them into
+    (`projects.selectors.project_detail_queryset`), else from the relation itself."""
+
+    def get_attribute(self, instance):
+        rows = getattr(instance, folded_annotation(self.field_name), None)
+        return super().get_attribute(instance) if rows is None else folded_records(self.field_name, rows)
+
+
+def folded(serializer_class: type[serializers.Serializer]) -> FoldedListSerializer:
+    # As `serializer_class(many=True, read_only=True)` builds its list, with the folded reading.
+    return FoldedListSerializer(child=serializer_class(read_only=True), read_only=True)
+
+
 class ProjectDetailSerializer(ProjectSerializer):
     """A project with everything attached to it, each figure and milestone with its citation."""
 
-    participants = ParticipantSerializer(many=True, read_only=True)
-    milestones = MilestoneSerializer(many=True, read_only=True)
-    funds_in_place = FundsInPlaceSerializer(many=True, read_only=True)
-    figures = FigureSerializer(many=True, read_only=True)
-    follow_ups = FollowUpSerializer(many=True, read_only=True)
-    component_projects = ProjectSummarySerializer(many=True, read_only=True)
+    participants = folded(ParticipantSerializer)
+    milestones = folded(MilestoneSerializer)
+    funds_in_place = folded(FundsInPlaceSerializer)
+    figures = folded(FigureSerializer)
+    follow_ups = folded(FollowUpSerializer)
+    component_projects = folded(ProjectSummarySerializer)
 
     class Meta(ProjectSerializer.Meta):
         fields = [

@@ -181,6 +181,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
 API_ANONYMOUS_READS = env.bool("API_ANONYMOUS_READS", default=True)
 # Bodies over this many bytes are refused with 413 before anything reads them.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# A list page counts matching rows up to this many, in its one query (config.pagination).
+API_COUNT_CAP = env.int("API_COUNT_CAP", default=1000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
 # Requests per client, counted in the shared cache so every worker sees the same count.

@@ -1,6 +1,6 @@
-"""Summaries read the committed data on every request: a write shows in the next answer (issue 7 point 5).
+"""Summaries follow the committed data: a write shows in the next answer (issue 7 point 5).
 
-Nothing caches a summary; were one ever added, these tests hold it to invalidation on commit. The
+A summary is cached until the next write (projects.summary_cache); these tests hold it to that. The
 database is used with real commits (`transaction=True`), as two requests of different workers see it.
 """
 

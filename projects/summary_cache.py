@@ -1,0 +1,206 @@
+"""The project summary, cached in PostgreSQL and never stale (issue 7).
+
+Aggregating a million projects takes seconds; a dashboard asks for the same few summaries over and
+over. Each computed summary is kept in `projects_summarycache` under a key (the normalised request
+parameters, the language and a fingerprint of the code that shapes the answer) together with the
+**data generation** it was computed at, and a hit is one query:
+
+    SELECT g.n, c.payload FROM core_datageneration g
+    LEFT JOIN projects_summarycache c ON c.key = %s AND c.generation = g.n WHERE g.id = 1
+
+Why a hit is never stale: the generation (`core_datageneration.n`, one row) is raised by statement
+triggers (AFTER INSERT/UPDATE/DELETE/TRUNCATE, FOR EACH STATEMENT, so a bulk update raises it once)
+on every table a summary or its filters read (GENERATION_TABLES). The raise runs inside the writer's
+transaction, so it commits, or rolls back, together with the data: any snapshot sees either the old
+generation with the old data or the new generation with the new data. The hit query reads the
+generation and the cached row in one snapshot, so a row stored for generation g is served only to a
+reader whose snapshot holds generation g, that is the very data it was computed from.
+
+On a miss the summary is computed as before and stored with the generation read *before* computing
+(by the lookup itself). A write committed between that read and the computation makes the stored
+payload newer than its label, but the label is then already out of date: that row can never be hit,
+it only costs a later miss. The store never moves a key back to an older generation.
+
+The store cannot fail the request: it runs in a savepoint and any database error (a read-only
+server, a missing table, a lock timeout) is logged and ignored, the computed answer is returned.
+The table stays small: each store deletes the rows of older generations and all but the newest
+MAX_ROWS rows (rows locked by a concurrent store are skipped, not waited for).
+
+The cost, on the write side: every write transaction updates the one generation row and holds its
+lock until it commits, so writers of these tables serialise on it. That is fine for people entering
+data and for imports (one transaction); a high-rate writer would want a sharded counter instead. A
+bulk load that switches triggers off (`session_replication_role = replica`, bench/generate.py)
+must raise the generation itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+# Every table the summary SQL, or a filter of the list it accepts, reads: projects (and programmes,
+# search), their industry links and milestones (the year grouping, milestone filters), participants
+# and companies (company/investor filters resolve an id or slug), the region and industry trees (the
+# groups, their labels, and the region/industry filters). A write anywhere else cannot change a summary.
+GENERATION_TABLES = (
+    "projects_project",
+    "projects_project_industries",
+    "projects_milestone",
+    "projects_participant",
+    "companies_company",
+    "regions_region",
+    "industries_industry",
+)
+
+# Rows kept at most (a `search=` text makes every key possible); a summary payload is a few kB.
+MAX_ROWS = 1000
+
+# Raised by hand when the payload's shape changes in a way the source fingerprint would miss.
+FORMAT = 1
+
+CACHE_TABLE_SQL = """
+CREATE TABLE projects_summarycache (
+    key text PRIMARY KEY,
+    generation bigint NOT NULL,
+    payload text NOT NULL,
+    stored_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+GENERATION_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION tracker_bump_data_generation() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE core_datageneration SET n = n + 1 WHERE id = 1;
+    IF NOT FOUND THEN
+        -- The row was deleted or truncated: start again above every generation still cached, so an old
+        -- row can never match a restarted counter.
+        INSERT INTO core_datageneration (id, n)
+        SELECT 1, COALESCE(max(generation), 0) + 1 FROM projects_summarycache
+        ON CONFLICT (id) DO UPDATE SET n = core_datageneration.n + 1;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+"""
+
+
+def generation_triggers_sql(tables: tuple[str, ...], *, drop: bool = False) -> str:
+    """The statement triggers that raise the generation (or the SQL dropping them)."""
+    statements = []
+    for table in tables:
+        name = f"{table}_data_generation"
+        if drop:
+            statements.append(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}";')
+        else:
+            statements.append(
+                f'CREATE OR REPLACE TRIGGER "{name}" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}" '
+                "FOR EACH STATEMENT EXECUTE FUNCTION tracker_bump_data_generation();"
+            )
+    return "\n".join(statements)
+
+
+LOOKUP_SQL = (
+    "SELECT g.n, c.payload FROM core_datageneration g "
+    "LEFT JOIN projects_summarycache c ON c.key = %s AND c.generation = g.n WHERE g.id = 1"
+)
+
+STORE_SQL = """
+WITH doomed AS (
+    SELECT key FROM projects_summarycache
+    WHERE key <> %(key)s AND (
+        generation < %(generation)s
+        OR key NOT IN (SELECT key FROM projects_summarycache ORDER BY stored_at DESC LIMIT %(keep)s)
+    )
+    FOR UPDATE SKIP LOCKED
+), deleted AS (
+    DELETE FROM projects_summarycache c USING doomed WHERE c.key = doomed.key
+)
+INSERT INTO projects_summarycache AS c (key, generation, payload, stored_at)
+VALUES (%(key)s, %(generation)s, %(payload)s, now())
+ON CONFLICT (key) DO UPDATE SET generation = EXCLUDED.generation, payload = EXCLUDED.payload, stored_at = now()
+WHERE c.generation <= EXCLUDED.generation
+"""
+
+# The code that decides what a summary says: a deploy that changes any of it must not serve answers
+# the old code computed (the generation only follows the data).
+_SOURCES = (
+    "projects/summary_cache.py",
+    "projects/selectors.py",
+    "projects/serializers.py",
+    "projects/filters.py",
+    "projects/models.py",
+    "config/filters.py",
+    "core/search.py",
+)
+
+
+@cache
+def code_fingerprint() -> str:
+    digest = hashlib.sha256(str(FORMAT).encode())
+    base = Path(settings.BASE_DIR)
+    # The compiled catalogs too: stage labels are translated.
+    for path in [*(base / name for name in _SOURCES), *sorted((base / "locale").glob("*/LC_MESSAGES/*.mo"))]:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()[:16]
+
+
+def summary_cache_key(params: Any, group_by: str) -> str:
+    """The key of a summary request: `group_by`, the list filters it passes, the language, the code.
+
+    Parameters that are not filters (format, page, ordering) leave the answer alone and are dropped.
+    A multiple-choice filter's values are a set (stage=a&stage=b is stage=b&stage=a); any other
+    filter keeps its values as given. `params` is the request's QueryDict.
+    """
+    import django_filters
+
+    from projects.filters import ProjectFilterSet
+
+    filters = {}
+    for name, filter_ in sorted(ProjectFilterSet.base_filters.items()):
+        values = params.getlist(name)
+        if values:
+            multiple = isinstance(filter_, django_filters.MultipleChoiceFilter)
+            filters[name] = sorted(set(values)) if multiple else values
+    material = [code_fingerprint(), translation.get_language(), group_by, filters]
+    return hashlib.sha256(json.dumps(material, ensure_ascii=False).encode()).hexdigest()
+
+
+def cached_summary(params: Any, *, group_by: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The summary for these request parameters: from the cache (one query) or from `compute()`.
+
+    `compute` returns the JSON-ready payload (the serializer's data) and raises for a bad request;
+    nothing is stored then. The JSON text keeps the payload's key order, so a hit renders the same
+    bytes as the computation it stands for.
+    """
+    key = summary_cache_key(params, group_by)
+    with connection.cursor() as cursor:
+        cursor.execute(LOOKUP_SQL, [key])
+        found = cursor.fetchone()
+    if found is not None and found[1] is not None:
+        return json.loads(found[1])
+    data = compute()
+    if found is not None:  # no generation row at all: nothing could tell when the data changed
+        _store(key, found[0], json.dumps(data, ensure_ascii=False))
+    return data
+
+
+def _store(key: str, generation: int, payload: str) -> None:
+    """Keep the payload for `generation`, unless that fails: the request has its answer either way."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(STORE_SQL, {"key": key, "generation": generation, "payload": payload, "keep": MAX_ROWS})
+    except DatabaseError:
+        logger.warning("summary cache: could not store %s", key, exc_info=True)

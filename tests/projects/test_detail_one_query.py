@@ -1,0 +1,117 @@
+"""A project's detail in one query (issue 7): the records attached to it come folded into the row as JSON,
+and the answer is exactly the one the prefetched relations gave, value for value and in the same order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Prefetch
+from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
+
+from core.seed import seed_load
+from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
+from projects.selectors import project_detail_queryset, project_list_queryset
+from projects.serializers import ProjectDetailSerializer
+from tests.factories import (
+    CitationFactory,
+    CompanyFactory,
+    FigureFactory,
+    FollowUpFactory,
+    FundsInPlaceFactory,
+    MilestoneFactory,
+    ParticipantFactory,
+    ProjectFactory,
+    StaffUserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module", autouse=True)
+def article(django_db_setup, django_db_blocker):
+    """The article's records, loaded once for the module (each test rolls back its own changes) and removed after."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed_load()
+        yield
+        transaction.set_rollback(True)
+
+
+def prefetched(pk: int) -> Project:
+    """The project as the detail read it before issue 7: every relation prefetched, nothing folded."""
+    return (
+        project_list_queryset()
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=Participant.objects.select_related("company", "citation__source").order_by("role", "id"),
+            ),
+            Prefetch(
+                "milestones", queryset=Milestone.objects.select_related("citation__source").order_by("date", "id")
+            ),
+            Prefetch("funds_in_place", queryset=FundsInPlace.objects.select_related("citation__source")),
+            Prefetch("figures", queryset=Figure.objects.select_related("citation__source")),
+            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("author")),
+            Prefetch("component_projects", queryset=Project.objects.order_by("name", "id")),
+        )
+        .get(pk=pk)
+    )
+
+
+def rendered(project: Project) -> bytes:
+    return JSONRenderer().render(ProjectDetailSerializer(project).data)
+
+
+def everything_attached() -> Project:
+    """A programme with two of each record, and the values that are easy to get wrong: decimals with trailing
+    zeros, a negative percentage, timestamps with and without microseconds, nulls, a follow-up without author."""
+    programme = ProjectFactory(kind=Project.Kind.PROGRAMME, planned_investment=Decimal("12.30"))
+    citation = CitationFactory(quote='“引号” and a quote with "escapes" and a \\ backslash')
+    ParticipantFactory(project=programme, share=Decimal("12.50"), citation=citation, note="第一")
+    ParticipantFactory(project=programme, role=Participant.Role.LEAD_INVESTOR, company=CompanyFactory(name_zh="科伦"))
+    MilestoneFactory(project=programme, stage=Project.Stage.SIGNED, date=dt.date(2024, 7, 1), citation=citation)
+    MilestoneFactory(project=programme, stage=Project.Stage.LANDED, is_planned=True, date=dt.date(2025, 1, 31))
+    FundsInPlaceFactory(project=programme, amount=Decimal("0.10"), citation=citation)
+    FundsInPlaceFactory(project=programme, amount=Decimal("250000000.00"))
+    FigureFactory(project=programme, value=Decimal("-3.2500"), unit=Figure.Unit.PERCENT, metric="growth")
+    FigureFactory(project=programme, label="second", value=Decimal("99999999999999999999.9999"), citation=citation)
+    FollowUpFactory(project=programme, author=StaffUserFactory(), next_step_due=None)
+    FollowUpFactory(project=programme, author=None, happened_on=dt.date(2024, 8, 1), next_step_due=None)
+    ProjectFactory(programme=programme, name="B component", name_zh="乙")
+    ProjectFactory(programme=programme, name="A component")
+    # A timestamp on the whole second (no microseconds) and one far from UTC's date.
+    Participant.objects.filter(project=programme).update(created_at=dt.datetime(2024, 8, 1, 1, 30, tzinfo=dt.UTC))
+    FollowUp.objects.filter(project=programme).update(
+        updated_at=dt.datetime(2024, 12, 31, 23, 59, 59, 1, tzinfo=dt.UTC)
+    )
+    return programme
+
+
+def test_the_detail_is_one_query(api_client) -> None:
+    programme = everything_attached()
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get(f"/api/v1/projects/{programme.slug}/")
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 1, statements
+    assert len(response.json()["follow_ups"]) == 2
+
+
+def test_every_seeded_project_reads_as_with_prefetched_relations() -> None:
+    projects = list(Project.objects.order_by("id"))
+    assert len(projects) >= 7
+    for project in projects:
+        folded = project_detail_queryset().get(pk=project.pk)
+        assert rendered(folded) == rendered(prefetched(project.pk)), project.slug
+
+
+def test_a_project_with_everything_attached_reads_as_with_prefetched_relations(api_client) -> None:
+    programme = everything_attached()
+    folded = project_detail_queryset().get(pk=programme.pk)
+    assert rendered(folded) == rendered(prefetched(programme.pk))
+    # And the API serves exactly that.
+    answer = api_client.get(f"/api/v1/projects/{programme.pk}/")
+    assert answer.content == rendered(prefetched(programme.pk))
