@@ -2,8 +2,8 @@
 
 It answers the same requests with the same rows and fields as the app (see `bench/compare.py` for
 what is compared), with hand-written SQL doing what the app's queries do: one query for a count
-and one for a page, one for a detail, one for a region, two for a summary. What costs more than
-this in the app is framework and serialization. Served by gunicorn like the others:
+(bounded at the cap, as O's) and one for a page, one for a detail, one for a region, two for a
+summary. What costs more than this in the app is framework and serialization. Served by gunicorn like the others:
 
     DATABASE_URL=... gunicorn -w 2 bench.floor:application
 """
@@ -25,6 +25,7 @@ import psycopg
 PAGE_SIZE = 50
 APPROXIMATE = ["more_than", "at_least", "less_than", "about"]
 QUERIES = {"count": 0}  # executes since start, for the harness's queries-per-request column
+COUNT_CAP = int(os.environ.get("API_COUNT_CAP") or 1000)  # as O's setting: a list counts this many rows at most
 _connection: psycopg.Connection | None = None
 
 
@@ -104,14 +105,18 @@ def _where(params: dict[str, list[str]]) -> tuple[str, list[Any]]:
 def project_list(environ: dict, params: dict[str, list[str]]) -> tuple[int, dict, Any]:
     where, args = _where(params)
     page = int(params.get("page", ["1"])[-1])
-    count = _query(
-        f"SELECT count(*) FROM projects_project p JOIN regions_region r ON r.id = p.region_id WHERE {where}",
-        args,
+    # The same bounded count as O (config.pagination): exact up to the cap, else null with `count_exceeds`.
+    counted = _query(
+        "SELECT count(*) FROM (SELECT 1 FROM projects_project p JOIN regions_region r ON r.id = p.region_id "
+        f"WHERE {where} LIMIT %s) c",
+        [*args, COUNT_CAP + 1],
     )[0][0]
+    count = counted if counted <= COUNT_CAP else None
     rows = _query(
         f"{ROW_SELECT} WHERE {where} ORDER BY p.name, p.id LIMIT %s OFFSET %s",
-        [*args, PAGE_SIZE, (page - 1) * PAGE_SIZE],
+        [*args, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE],
     )
+    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     if not rows and page != 1:
         return 404, {}, {"error": {"code": "not_found", "message": "Invalid page."}}
 
@@ -124,7 +129,8 @@ def project_list(environ: dict, params: dict[str, list[str]]) -> tuple[int, dict
         {},
         {
             "count": count,
-            "next": link(page + 1) if page * PAGE_SIZE < count else None,
+            "count_exceeds": None if count is not None else COUNT_CAP,
+            "next": link(page + 1) if more else None,
             "previous": link(page - 1) if page > 1 else None,
             "results": [_row(row) for row in rows],
         },
