@@ -21,6 +21,21 @@ from config.pagination import PageNumberPagination
 WRITE_ACTIONS = {"update", "partial_update", "destroy"}
 
 
+def is_id(value: str) -> bool:
+    """Whether a key from a URL can be a numeric id (digits that fit a bigint), rather than a slug or code."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
+def key_lookups(value: str, fields) -> list[dict[str, str]]:
+    """The filters that may name the record whose key is `value`, in the order they are tried.
+
+    None for a key with a NUL byte: PostgreSQL cannot compare such a text, and no key holds one.
+    """
+    if "\x00" in value:
+        return []
+    return [{field: value} for field in fields if field != "pk" or is_id(value)]
+
+
 class TrackerViewSet(viewsets.ModelViewSet):
     """CRUD over one model. Records are found by `lookup_fields` in order (e.g. id, then slug)."""
 
@@ -40,14 +55,8 @@ class TrackerViewSet(viewsets.ModelViewSet):
         if self.action == "history":
             # The history needs the record's key only, not the related rows a detail prefetches.
             queryset = queryset.prefetch_related(None)
-        value = self.kwargs[self.lookup_url_kwarg]
-        if "\x00" in value:
-            # PostgreSQL cannot compare a text with a NUL byte; no key holds one, so it names nothing.
-            raise Http404
-        for field in self.lookup_fields:
-            if field == "pk" and not (value.isascii() and value.isdigit() and len(value) <= 18):
-                continue
-            obj = queryset.filter(**{field: value}).first()
+        for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
+            obj = queryset.filter(**lookup).first()
             if obj is None:
                 continue
             if self.action in WRITE_ACTIONS:
@@ -60,14 +69,9 @@ class TrackerViewSet(viewsets.ModelViewSet):
 
     def _current_version(self) -> int | None:
         """The version of the record the URL names, found as `get_object` finds it, or None."""
-        value = self.kwargs[self.lookup_url_kwarg]
-        if "\x00" in value:
-            return None
         queryset = self.get_queryset().prefetch_related(None)
-        for field in self.lookup_fields:
-            if field == "pk" and not (value.isascii() and value.isdigit() and len(value) <= 18):
-                continue
-            version = queryset.filter(**{field: value}).values_list("version", flat=True).first()
+        for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
+            version = queryset.filter(**lookup).values_list("version", flat=True).first()
             if version is not None:
                 return version
         return None

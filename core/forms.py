@@ -31,27 +31,29 @@ FULL_WIDTH_PUNCTUATION = str.maketrans({"\uff0c": ",", "\uff0e": "."})
 MONEY_TEXT = re.compile(r"(?P<number>[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?P<unit>亿元|万元|亿|万|元)?")
 
 
-def money_in_units(amount: Decimal | None, currency: str = DEFAULT_CURRENCY) -> str:
-    """`2000000000.00` → "20.00 亿元 · 200,000.00 万元"; a rounded figure is marked with ≈.
+def money_in_unit(amount: Decimal, factor: Decimal, unit: str, currency: str = DEFAULT_CURRENCY) -> str:
+    """`amount` in 亿 or 万 to two places: "20.00 亿元"; marked "≈" when rounding drops digits.
 
     The 元 of 万元 and 亿元 is the yuan: another currency keeps its code ("20.00 亿 USD").
     """
+    exact = amount / factor
+    shown = exact.quantize(CENT, rounding=ROUND_HALF_UP)
+    label = f"{unit}元" if currency == DEFAULT_CURRENCY else f"{unit} {currency}"
+    return f"{'' if shown == exact else '≈ '}{shown:,} {label}"
+
+
+def money_in_units(amount: Decimal | None, currency: str = DEFAULT_CURRENCY) -> str:
+    """`2000000000.00` → "20.00 亿元 · 200,000.00 万元"."""
     if amount is None:
         return ""
-    parts = []
-    for factor, unit in ((YI, "亿"), (WAN, "万")):
-        exact = amount / factor
-        shown = exact.quantize(CENT, rounding=ROUND_HALF_UP)
-        label = f"{unit}元" if currency == DEFAULT_CURRENCY else f"{unit} {currency}"
-        parts.append(f"{'' if shown == exact else '≈ '}{shown:,} {label}")
-    return " · ".join(parts)
+    return " · ".join(money_in_unit(amount, factor, unit, currency) for factor, unit in ((YI, "亿"), (WAN, "万")))
 
 
 def money_with_yi(amount: Decimal | None, currency: str = DEFAULT_CURRENCY) -> str:
     """`2000000000.00` → "2,000,000,000.00 (20.00 亿元)": a list column's yuan with its 亿元."""
     if amount is None:
         return ""
-    return f"{amount:,.2f} ({money_in_units(amount, currency).split(' · ')[0]})"
+    return f"{amount:,.2f} ({money_in_unit(amount, YI, '亿', currency)})"
 
 
 class MoneyInput(forms.TextInput):

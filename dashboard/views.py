@@ -13,9 +13,9 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.models import local_name
 from industries.models import Industry
 from projects.models import Milestone, ProjectKind, Stage
 from regions.models import Region
@@ -54,7 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "labels": {
             "region": _region_labels(root),
             "industry": {
-                industry.code: _local_name(industry)
+                industry.code: local_name(industry)
                 for industry in Industry.objects.filter(parent__isnull=True).order_by("code")
             },
             "status": {str(stage): str(stage.label) for stage in Stage},
@@ -71,8 +71,8 @@ def index(request: HttpRequest) -> HttpResponse:
     }
     context = {
         "root": root,
-        "root_name": _local_name(root) if root else "",
-        "children": [(child.code, _local_name(child)) for child in children],
+        "root_name": local_name(root) if root else "",
+        "children": [(child.code, local_name(child)) for child in children],
         "years": years,
         "selected_region": region,
         "selected_year": year,
@@ -107,16 +107,9 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/index.html", context)
 
 
-def _local_name(record: Region | Industry) -> str:
-    """The Chinese name when the page speaks Chinese and one is recorded, else the English one."""
-    if (translation.get_language() or "").startswith("zh") and record.name_zh:
-        return record.name_zh
-    return record.name
-
-
 def _region_labels(root: Region | None) -> dict[str, str]:
     """Names of the regions a region chart can show: the root, its children and theirs."""
     if root is None:
         return {}
     regions = Region.objects.filter(Q(pk=root.pk) | Q(parent=root) | Q(parent__parent=root))
-    return {region.code: _local_name(region) for region in regions}
+    return {region.code: local_name(region) for region in regions}

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.viewsets import TrackerViewSet
+from config.viewsets import TrackerViewSet, is_id
 from projects.filters import ProjectFilterSet
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
 from projects.selectors import (
@@ -264,7 +264,7 @@ class ProjectChildViewSet(TrackerViewSet):
         value = self.kwargs[self.project_kwarg]
         if "\x00" in value:  # no slug has one, and PostgreSQL cannot even compare it
             raise Http404
-        if value.isascii() and value.isdigit() and len(value) <= 18:
+        if is_id(value):
             return {f"{prefix}pk": int(value)}
         return {f"{prefix}slug": value}
 

@@ -19,6 +19,7 @@ from core.seed import seed_load
 from projects.models import Figure, Milestone, Project
 from regions.models import Region
 from tests.accounts import for_the_module, user_with_role
+from tests.admin_forms import posted_back
 from tests.factories import CompanyFactory
 
 LIANDU, LONGQUAN, SICHUAN = "331102", "331181", "510000"
@@ -56,22 +57,6 @@ def project(slug: str) -> Project:
 
 def table(model) -> list[dict[str, Any]]:
     return list(model._base_manager.order_by("pk").values())
-
-
-def posted_back(response, **changes: Any) -> dict[str, Any]:
-    """What the browser posts when the change page in `response` is saved with `changes` made."""
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        forms += [inline.formset.management_form, *inline.formset.forms]
-    data: dict[str, Any] = {"_save": "Save"}
-    for form in forms:
-        for field in form:
-            value = field.value()
-            if isinstance(value, bool):
-                value = "on" if value else None
-            if value is not None:
-                data[field.html_name] = value
-    return data | changes
 
 
 def errors_of(response) -> str:

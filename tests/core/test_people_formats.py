@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -29,6 +28,7 @@ from core.seed import seed_load
 from projects.models import Milestone, Project
 from regions.models import Region
 from tests.accounts import for_the_module, user_with_role
+from tests.admin_forms import posted_back
 
 KELUN = "kelun-longquan-high-end-preparation-health-food"
 BAIQIAO = "baiqiao-beautiful-healthy-project-1"
@@ -171,24 +171,6 @@ def change_url(obj) -> str:
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
-def form_data(response, **changes: Any) -> dict[str, Any]:
-    """What the browser posts when the page in `response` is saved with `changes` made."""
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        forms += [inline.formset.management_form, *inline.formset.forms]
-    data: dict[str, Any] = {"_save": "Save"}
-    for form in forms:
-        for field in form:
-            value = field.value()
-            if isinstance(value, bool):
-                value = "on" if value else None
-            if isinstance(value, list):
-                value = [str(item) for item in value]
-            if value is not None:
-                data[field.html_name] = value
-    return data | changes
-
-
 def test_the_kelun_project_opens_with_its_two_billion_also_in_yi_and_wan(db, people):
     response = logged_in(people["administrator"]).get(change_url(Project.objects.get(slug=KELUN)))
     page = response.content.decode()
@@ -201,7 +183,7 @@ def test_an_amount_typed_in_yi_is_saved_in_yuan(db, people):
     client = logged_in(people["editor"])
     baiqiao = Project.objects.get(slug=BAIQIAO)
     form = client.get(change_url(baiqiao))
-    response = client.post(change_url(baiqiao), form_data(form, planned_investment="12.5亿"))
+    response = client.post(change_url(baiqiao), posted_back(form, planned_investment="12.5亿"))
     assert response.status_code == 302, response.context["adminform"].form.errors
     baiqiao.refresh_from_db()
     assert baiqiao.planned_investment == Decimal("1250000000.00")
@@ -212,7 +194,7 @@ def test_an_amount_that_is_not_one_is_refused_with_the_formats_that_are(db, peop
     baiqiao = Project.objects.get(slug=BAIQIAO)
     before = baiqiao.planned_investment
     form = client.get(change_url(baiqiao))
-    response = client.post(change_url(baiqiao), form_data(form, planned_investment="about 12 yi"))
+    response = client.post(change_url(baiqiao), posted_back(form, planned_investment="about 12 yi"))
     assert response.status_code == 200
     assert "20亿" in str(response.context["adminform"].form.errors["planned_investment"])
     baiqiao.refresh_from_db()
@@ -232,7 +214,7 @@ def test_a_milestone_typed_as_a_month_is_stored_as_its_first_day_at_month_precis
         project=Project.objects.get(slug=BAIQIAO), stage="signed", date=dt.date(2024, 1, 1), date_precision="year"
     )
     form = client.get(change_url(milestone))
-    response = client.post(change_url(milestone), form_data(form, date="2024-07"))
+    response = client.post(change_url(milestone), posted_back(form, date="2024-07"))
     assert response.status_code == 302, response.context["adminform"].form.errors
     milestone.refresh_from_db()
     assert (milestone.date, milestone.date_precision) == (dt.date(2024, 7, 1), DatePrecision.MONTH)
@@ -242,7 +224,7 @@ def test_a_full_date_with_a_month_precision_chosen_must_be_the_first_of_the_mont
     client = logged_in(people["administrator"])
     landing = Milestone.objects.get(project__slug=KELUN, stage="landed", is_planned=False)
     form = client.get(change_url(landing))
-    response = client.post(change_url(landing), form_data(form, date="2024-07-15", date_precision="month"))
+    response = client.post(change_url(landing), posted_back(form, date="2024-07-15", date_precision="month"))
     assert response.status_code == 200
     assert "2024-07" in str(response.context["adminform"].form.errors["date"])
     landing.refresh_from_db()
