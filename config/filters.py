@@ -25,6 +25,7 @@ from django.db.models.query import ModelIterable
 from django.forms.utils import ErrorDict, ErrorList
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
+from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
@@ -93,6 +94,27 @@ def _reads_a_json_page(request: Any) -> bool:
     view = (getattr(request, "parser_context", None) or {}).get("view")
     renderer = getattr(request, "accepted_renderer", None)
     return getattr(view, "action", None) == "list" and getattr(renderer, "format", None) != "csv"
+
+
+class TrackerFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which leaves the filter set out when no query parameter can be one of its filters.
+
+    Building a filter set deep-copies every declared filter and cleans a form: about 2 ms of CPU on
+    every unfiltered project page (the first page of a list is the most requested), to change nothing.
+    A parameter counts when its name starts with a filter's name, so that range filters' suffixed
+    parameters (`..._min`, `..._after`) count too; a false match only costs the time saved here.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not _names_a_filter(request.query_params, filterset_class):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def _names_a_filter(params, filterset_class: type[django_filters.FilterSet]) -> bool:
+    names = tuple(filterset_class.base_filters)
+    return any(key.startswith(names) for key in params)
 
 
 class _CheckedWhenEmpty(ModelIterable):

