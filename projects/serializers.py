@@ -63,8 +63,10 @@ class ProjectSerializer(ValidatedModelSerializer):
 
     @extend_schema_field(CompanySummarySerializer(allow_null=True))
     def get_lead_investor(self, project: Project) -> dict | None:
-        # Read from the list queryset's annotation: no query per row.
-        return getattr(project, "lead_investor", None)
+        # Read from the list queryset's annotation: no query per row. The annotation is jsonb, which
+        # sorts its keys; they are given in the summary's own order, as every other company summary.
+        lead = getattr(project, "lead_investor", None)
+        return None if lead is None else {name: lead[name] for name in CompanySummarySerializer.Meta.fields}
 
 
 class CurrentProjectDefault:

@@ -15,6 +15,9 @@ from projects.selectors import (
     project_csv_queryset,
     project_detail_queryset,
     project_list_queryset,
+    project_row_json,
+    project_row_queryset,
+    project_rows,
     project_summary,
 )
 from projects.serializers import (
@@ -200,9 +203,27 @@ class ProjectViewSet(TrackerViewSet):
     def get_queryset(self) -> QuerySet[Project]:
         if self.action == "list" and getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "csv":
             return project_csv_queryset()
+        if self._rows_from_sql():
+            return project_row_queryset()
         if self.action == "history":
             return Project.objects.all()  # the record's key is all the history needs
         return project_list_queryset() if self.action in ("list", "summary") else project_detail_queryset()
+
+    def _rows_from_sql(self) -> bool:
+        """A JSON list page (not a CSV export, not the schema's stand-in view) has its rows written by PostgreSQL."""
+        if getattr(self, "swagger_fake_view", False) or self.action != "list":
+            return False
+        return getattr(getattr(self.request, "accepted_renderer", None), "format", None) in ("json", "api")
+
+    def page_annotations(self) -> dict:
+        """What the pagination adds to the final statement of a page (config.pagination): the rows' JSON."""
+        return {"row_json": project_row_json()} if self._rows_from_sql() else {}
+
+    def list(self, request, *args, **kwargs):
+        if not self._rows_from_sql():
+            return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(project_rows(page))
 
     @extend_schema(
         operation_id="projects_summary",
@@ -219,7 +240,7 @@ class ProjectViewSet(TrackerViewSet):
         ),
         parameters=[
             OpenApiParameter(
-                "group_by", OpenApiTypes.STR, enum=list(GROUPINGS), required=True, description="How to group."
+                "group_by", OpenApiTypes.STR, enum=[*GROUPINGS], required=True, description="How to group."
             ),
         ],
         filters=True,
