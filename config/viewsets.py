@@ -29,7 +29,7 @@ def is_id(value: str) -> bool:
 def key_lookups(value: str, fields) -> list[dict[str, str]]:
     """The filters that may name the record whose key is `value`, in the order they are tried.
 
-    None for a key with a NUL byte: PostgreSQL cannot compare such a text, and no key holds one.
+    No lookup at all for a key with a NUL byte: PostgreSQL cannot compare such a text, and no key holds one.
     """
     if "\x00" in value:
         return []

@@ -1,11 +1,10 @@
-import functools
-
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef, QuerySet
 from django.db.models.functions import JSONObject
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
 from config.viewsets import TrackerViewSet
+from core.querysets import built_once
 from regions.filters import RegionFilterSet
 from regions.models import Region
 from regions.serializers import RegionDetailSerializer, RegionSerializer
@@ -65,17 +64,14 @@ class RegionViewSet(TrackerViewSet):
 
     def get_queryset(self):
         if self.action != "list":
-            return _region_detail_queryset().all()
+            return region_detail_queryset()
         return super().get_queryset()
 
 
-@functools.cache
-def _region_detail_queryset() -> QuerySet[Region]:
-    """A region with its ancestors and children as arrays of summaries in its own row: one query, not three.
-
-    Built once per process and cloned per request: building the two subqueries costs more CPU than
-    the statement takes to run.
-    """
+@built_once
+def region_detail_queryset() -> QuerySet[Region]:
+    """A region with its ancestors and children as arrays of summaries in its own row: one query, not three
+    (built once: building the two subqueries costs more CPU than the statement takes to run)."""
     summary = JSONObject(code="code", name="name", name_zh="name_zh", level="level")
     above = Region.objects.filter(path__ancestor_of=OuterRef("path")).exclude(pk=OuterRef("pk"))
     below = Region.objects.filter(parent=OuterRef("pk"))

@@ -6,17 +6,28 @@ A resource's test class sets the attributes of `CRUDContract`; its own rules are
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, ClassVar
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
 from accounts.roles import GROUP_NAMES, Role
 from tests.factories import StaffUserFactory
+
+# The savepoint each request's transaction makes inside the test's own is not a query of the API's.
+SAVEPOINT = re.compile(r"^(RELEASE |ROLLBACK TO )?SAVEPOINT ")
+
+
+def statements(queries: CaptureQueriesContext) -> list[str]:
+    """The SQL a request ran, without the savepoints of its transaction inside the test's."""
+    return [query["sql"] for query in queries.captured_queries if not SAVEPOINT.match(query["sql"])]
+
 
 HUGE = "<1e400>"  # stands for the bare JSON number 1e400, which json.dumps cannot write
 MALFORMED_BODIES = {

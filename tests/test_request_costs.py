@@ -22,7 +22,7 @@ from projects.selectors import project_detail_queryset, project_list_queryset
 from projects.serializers import ProjectSerializer
 from regions.serializers import RegionSummarySerializer
 from sources.serializers import CitationSerializer
-from tests.contract import error_of
+from tests.contract import error_of, statements
 from tests.factories import CitationFactory, CityFactory, CountyFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,10 +128,10 @@ def test_a_page_fetches_its_rows_by_id_from_an_array_of_the_page_s_ids(api_clien
     with CaptureQueriesContext(connection) as queries:
         response = api_client.get(f"{PROJECTS}?stage=signed&page_size=5")
 
-    statements = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    sql = statements(queries)
     assert response.status_code == 200
-    assert len(statements) == 1
-    assert re.search(r'"projects_project"\."id" = ANY\(ARRAY\(SELECT', statements[0])
+    assert len(sql) == 1
+    assert re.search(r'"projects_project"\."id" = ANY\(ARRAY\(SELECT', sql[0])
     assert [row["id"] for row in response.json()["results"]] == [
         p.pk for p in sorted(page_of_projects, key=lambda p: (p.name, p.pk))[:5]
     ]

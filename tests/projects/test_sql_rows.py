@@ -18,6 +18,7 @@ from core.seed import seed_load
 from projects.models import Participant, Project
 from projects.selectors import project_list_queryset, project_row_json
 from projects.serializers import ProjectSerializer
+from tests.contract import statements
 from tests.factories import (
     CitationFactory,
     CompanyFactory,
@@ -126,13 +127,13 @@ def test_a_page_with_its_rows_written_in_sql_is_still_one_statement(api_client, 
     with CaptureQueriesContext(connection) as queries:
         response = api_client.get(f"{PROJECTS}?search=quoted")
 
-    statements = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    sql = statements(queries)
     assert response.status_code == 200
-    assert len(statements) == 1
-    assert "json_build_object" in statements[0]
+    assert len(sql) == 1
+    assert "json_build_object" in sql[0]
     # The JSON is written for the page's rows only: the count and the page's ids do not carry it.
     one_row = str(Project.objects.annotate(row=project_row_json()).values("row").query)
-    assert statements[0].count("json_build_object") == one_row.count("json_build_object") > 0
+    assert sql[0].count("json_build_object") == one_row.count("json_build_object") > 0
 
 
 def test_a_csv_export_still_goes_through_the_serializer(api_client, varied_projects):

@@ -3,22 +3,16 @@ named inside the row query, and only an empty page asks whether the project exis
 
 from __future__ import annotations
 
-import re
 from http import HTTPStatus
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.contract import statements
 from tests.factories import MilestoneFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
-# The savepoint each request's transaction makes inside the test's own is not a query of the API's.
-SAVEPOINT = re.compile(r"^(RELEASE |ROLLBACK TO )?SAVEPOINT ")
-
-
-def statements(queries: CaptureQueriesContext) -> list[str]:
-    return [query["sql"] for query in queries.captured_queries if not SAVEPOINT.match(query["sql"])]
 
 
 @pytest.mark.parametrize("key", ["slug", "pk"])
