@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.db import connections, transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from pghistory.models import Events
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -44,6 +47,32 @@ class TrackerViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[^/]+"
     detail_serializer_class = None
     csv_filename = "export"
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        view = super().as_view(actions, **initkwargs)
+        # The request's transaction is `dispatch`'s to open, not ATOMIC_REQUESTS'.
+        view._non_atomic_requests = set(connections)
+        return view
+
+    def dispatch(self, request, *args, **kwargs):
+        """Run a request that can write in one transaction per database, as ATOMIC_REQUESTS does, and a
+        read in none.
+
+        A read here is one statement (the list's count, page and rows included), so a transaction
+        around it adds nothing but its BEGIN and COMMIT: two more round trips to the database on every
+        read. A write keeps all of ATOMIC_REQUESTS: an exception, or an error DRF answers (it marks the
+        transaction for rollback), undoes everything the request wrote. A read made inside a block its
+        caller opened (a test's) gets a savepoint, as before: an error it answers must not mark the
+        caller's block for rollback.
+        """
+        aliases = [alias for alias, settings_dict in connections.settings.items() if settings_dict["ATOMIC_REQUESTS"]]
+        if request.method in SAFE_METHODS and not any(connections[alias].in_atomic_block for alias in aliases):
+            return super().dispatch(request, *args, **kwargs)
+        with ExitStack() as transactions:
+            for alias in aliases:
+                transactions.enter_context(transaction.atomic(using=alias))
+            return super().dispatch(request, *args, **kwargs)
 
     def get_serializer_class(self):
         if self.action != "list" and self.detail_serializer_class is not None:
