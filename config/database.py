@@ -8,6 +8,10 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 POSTGRES_ENGINE = "django.db.backends.postgresql"
+# Django's backend, with reads bound on the server so that they can be prepared.
+BACKEND = "config.postgresql"
+# Executions of one statement on a connection after which psycopg prepares it (psycopg's own default).
+PREPARE_THRESHOLD = 5
 
 
 def database_config(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
@@ -26,7 +30,11 @@ def database_config(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
         raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://user@host:5432/tracker.")
     config["CONN_MAX_AGE"] = conn_max_age
     config["CONN_HEALTH_CHECKS"] = conn_max_age > 0
-    config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    options = config.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", 5)
+    # A read run five times on one connection is prepared there, and planned no more (config.postgresql).
+    options.setdefault("prepare_threshold", PREPARE_THRESHOLD)
+    config["ENGINE"] = BACKEND
     config["TEST"] = {"NAME": f"test_{config['NAME']}"}
     return config
 
@@ -58,8 +66,8 @@ def pooled(
     - `pgbouncer` (transaction pooling): consecutive transactions of one Django connection may run
       on different server connections. A cursor declared `WITH HOLD` outside a transaction, which
       is what `QuerySet.iterator()` (the CSV export) does in autocommit, would be looked for on the
-      wrong one, so server-side cursors are turned off. Django already keeps psycopg from
-      preparing statements (`prepare_threshold` is None), which PgBouncer before 1.21 cannot pool.
+      wrong one, so server-side cursors are turned off, and so are prepared statements
+      (`prepare_threshold` None), which PgBouncer before 1.21 cannot pool either.
     - `psycopg`: Django's own pool (psycopg_pool) in each worker process. Django refuses it with
       persistent connections, so `CONN_MAX_AGE` becomes 0: the pool keeps the connections instead.
     - empty: a connection per worker, kept `CONN_MAX_AGE` seconds.
@@ -76,6 +84,8 @@ def pooled(
         # one killed by a failover or an idle timeout is replaced before a request gets it.
         config["CONN_HEALTH_CHECKS"] = True
         config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": pool_max_size}
+    if pooler == "pgbouncer":
+        config["OPTIONS"]["prepare_threshold"] = None
     if disable_server_side_cursors is None:
         disable_server_side_cursors = pooler == "pgbouncer"
     config["DISABLE_SERVER_SIDE_CURSORS"] = disable_server_side_cursors

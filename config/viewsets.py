@@ -13,13 +13,13 @@ from pghistory.models import Events
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from config.conditional import PreconditionFailed, etag_of, if_match_holds, if_none_match_hits
 from config.csv import stream_csv
 from config.history import HistoryEventSerializer, with_exact_values
 from config.pagination import PageNumberPagination
+from config.renderers import JSONRenderer
 
 WRITE_ACTIONS = {"update", "partial_update", "destroy"}
 

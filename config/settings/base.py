@@ -259,7 +259,7 @@ REST_FRAMEWORK = {
         "config.throttling.ScopedThrottle",
     ],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "config.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "config.csv.CSVRenderer",
     ],

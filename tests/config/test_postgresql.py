@@ -1,0 +1,65 @@
+"""The database backend (config.postgresql): reads bound on the server and prepared; writes that carry
+pghistory's context bound by the client, as Django binds everything."""
+
+from __future__ import annotations
+
+import pghistory
+import psycopg
+import pytest
+from django.db import connection
+
+from config.database import PREPARE_THRESHOLD, database_config, pooled
+from projects.models import Project
+from tests.factories import ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def cursor_class() -> type:
+    with connection.cursor() as cursor:
+        return type(cursor.cursor)
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_read_is_bound_on_the_server():
+    assert not issubclass(cursor_class(), psycopg.ClientCursor)
+    assert issubclass(cursor_class(), psycopg.Cursor)
+
+
+def test_a_statement_run_often_on_one_connection_is_prepared_there():
+    project = ProjectFactory()
+    lookup = Project.objects.filter(pk=project.pk).values_list("name", flat=True)
+    for _ in range(PREPARE_THRESHOLD + 1):
+        assert list(lookup.all()) == [project.name]
+    assert [statement for statement in prepared_statements() if '"projects_project"."name"' in statement]
+
+
+def test_inside_a_history_context_statements_are_bound_by_the_client_and_carry_the_context():
+    """pghistory sends its context and the write as two statements in one call, which only
+    client-side binding can do."""
+    project = ProjectFactory()
+    with pghistory.context(reason="renamed in a test"):
+        assert issubclass(cursor_class(), psycopg.ClientCursor)
+        Project.objects.filter(pk=project.pk).update(name="Renamed")
+    event = pghistory.models.Events.objects.references(project).order_by("-pgh_created_at").first()
+    assert event.pgh_context["reason"] == "renamed in a test"
+    assert not issubclass(cursor_class(), psycopg.ClientCursor)
+
+
+def test_behind_pgbouncer_nothing_is_prepared():
+    """PgBouncer in transaction mode before 1.21 cannot pool prepared statements."""
+    config = database_config("postgres://tracker@db:5432/tracker")
+    assert config["OPTIONS"]["prepare_threshold"] == PREPARE_THRESHOLD
+    assert pooled(config, pooler="pgbouncer")["OPTIONS"]["prepare_threshold"] is None
+    assert pooled(config, pooler="psycopg")["OPTIONS"]["prepare_threshold"] == PREPARE_THRESHOLD
+
+
+def test_a_statement_with_more_parameters_than_the_protocol_carries_is_sent_with_its_values_inlined():
+    project = ProjectFactory()
+    ids = [project.pk, *range(10**9, 10**9 + 70_000)]
+    assert list(Project.objects.filter(pk__in=ids).values_list("pk", flat=True)) == [project.pk]
