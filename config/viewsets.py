@@ -135,7 +135,11 @@ class TrackerViewSet(viewsets.ModelViewSet):
         etag = etag_of(obj)
         if if_none_match_hits(request.headers.get("If-None-Match"), obj):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return Response(self.get_serializer(obj).data, headers={"ETag": etag})
+        return Response(self.detail_data(obj), headers={"ETag": etag})
+
+    def detail_data(self, obj):
+        """What a detail answers for the record: its detail serializer's data (a viewset may write it otherwise)."""
+        return self.get_serializer(obj).data
 
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)

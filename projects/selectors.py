@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +29,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
 from rest_framework import serializers
 
+from companies.models import Company
 from core.choices import BOUND_QUALIFIERS, Qualifier
 from core.querysets import built_once, compiled
 from industries.models import Industry
@@ -120,6 +122,48 @@ def _summary(model: type[Model], key: str, fields: tuple[str, ...], **nested: An
 ROW_TIMESTAMPS = ("created_at", "updated_at")
 
 
+def _citation(key: str) -> Subquery:
+    """The summary of the citation whose id is the outer row's `key`, as `citation_field` writes it, or null."""
+    return _summary(
+        Citation,
+        key,
+        ("id",),
+        source=_summary(Source, "source_id", ("id", "slug", "title")),
+        locator="locator",
+        quote="quote",
+    )
+
+
+def _row_fields() -> dict[str, Any]:
+    """A project's list row as `ProjectSerializer` writes it, field for field and in its order, timestamps aside."""
+    return {
+        "id": "id",
+        "slug": "slug",
+        "name": "name",
+        "name_zh": "name_zh",
+        "aliases": "aliases",
+        "kind": "kind",
+        "programme": _summary(Project, "programme_id", ("id", "slug", "name", "name_zh")),
+        "region": _summary(Region, "region_id", ("code", "name", "name_zh", "level")),
+        "industries": industry_codes(),
+        "stage": "stage",
+        "stage_reason": "stage_reason",
+        # numeric(20, 2) as text is the serializer's two-place decimal string ("2000000000.00").
+        "planned_investment": _text("planned_investment"),
+        "currency": "currency",
+        "investment_qualifier": "investment_qualifier",
+        "investment_citation": _citation("investment_citation_id"),
+        "lead_investor": lead_investor(JSONBuildObject),
+        "tracked_by": Subquery(get_user_model().objects.filter(pk=OuterRef("tracked_by_id")).values("username")),
+        "description": "description",
+    }
+
+
+def _text(name: str) -> Cast:
+    # A decimal column as text is the serializer's decimal string: the column's scale is the field's places.
+    return Cast(name, TextField())
+
+
 @functools.cache
 def project_row_json() -> RawSQL:
     """A project's list row as JSON text, written by PostgreSQL (see `project_row_queryset`).
@@ -131,36 +175,7 @@ def project_row_json() -> RawSQL:
     correlated subqueries): resolving and compiling the expression's forty-odd references took about
     2 ms of CPU on every page, for the same SQL each time.
     """
-    citation = _summary(
-        Citation,
-        "investment_citation_id",
-        ("id",),
-        source=_summary(Source, "source_id", ("id", "slug", "title")),
-        locator="locator",
-        quote="quote",
-    )
-    row = JSONBuildObject(
-        id="id",
-        slug="slug",
-        name="name",
-        name_zh="name_zh",
-        aliases="aliases",
-        kind="kind",
-        programme=_summary(Project, "programme_id", ("id", "slug", "name", "name_zh")),
-        region=_summary(Region, "region_id", ("code", "name", "name_zh", "level")),
-        industries=industry_codes(),
-        stage="stage",
-        stage_reason="stage_reason",
-        # numeric(20, 2) as text is the serializer's two-place decimal string ("2000000000.00").
-        planned_investment=Cast("planned_investment", TextField()),
-        currency="currency",
-        investment_qualifier="investment_qualifier",
-        investment_citation=citation,
-        lead_investor=lead_investor(JSONBuildObject),
-        tracked_by=Subquery(get_user_model().objects.filter(pk=OuterRef("tracked_by_id")).values("username")),
-        description="description",
-    )
-    return compiled(Project, Cast(row, TextField()))
+    return compiled(Project, Cast(JSONBuildObject(**_row_fields()), TextField()))
 
 
 def project_row_queryset() -> QuerySet[Project]:
@@ -176,13 +191,18 @@ def project_row_queryset() -> QuerySet[Project]:
     return Project.objects.only("id", *ROW_TIMESTAMPS).order_by("name", "id")
 
 
+def _timestamp_field() -> serializers.DateTimeField:
+    """The serializers' `DateTimeField`, with the request's time zone looked up once (DRF's field looks it up for
+    every value: a third of the time of writing a page's rows)."""
+    return serializers.DateTimeField(default_timezone=serializers.DateTimeField().default_timezone())
+
+
 def project_rows(projects: list[Project]) -> list[dict[str, Any]]:
     """The rows of a JSON list page, from `project_row_queryset`'s records.
 
-    The timestamps are written as the serializer writes them (its `DateTimeField`), in the request's time zone,
-    which is looked up once for the page (DRF's field looks it up for every value: a third of this function's time).
+    The timestamps are written as the serializer writes them (its `DateTimeField`), in the request's time zone.
     """
-    timestamp = serializers.DateTimeField(default_timezone=serializers.DateTimeField().default_timezone())
+    timestamp = _timestamp_field()
     rows = []
     for project in projects:
         row = orjson.loads(project.row_json)
@@ -227,6 +247,80 @@ FOLDED: dict[str, tuple[QuerySet, Fields]] = {
     ),
     "component_projects": (Project.objects.order_by("name", "id"), ("id", "slug", "name", "name_zh")),
 }  # fmt: skip
+
+
+# The relations of a detail whose records carry timestamps (`project_detail` writes them in the request's zone).
+FOLDED_TIMESTAMPED = ("participants", "milestones", "funds_in_place", "follow_ups")
+
+
+def _records_json(relation: str, **fields: Any) -> Func:
+    """The outer project's records of `relation` as a JSON array of `fields` objects, in the detail's order."""
+    queryset, _fields = FOLDED[relation]
+    rows = queryset.filter(**{_back_to_project(relation): OuterRef("pk")}).values(json=JSONBuildObject(**fields))
+    return Func(ArraySubquery(rows), function="array_to_json", output_field=JSONField())
+
+
+@functools.cache
+def project_detail_json() -> RawSQL:
+    """A project's detail as JSON text, written by PostgreSQL: the list row, its timestamps, then the records
+    attached to it, each as its serializer writes it (projects.serializers, the figure's in
+    companies.serializers), field for field and in the same order. The timestamps are PostgreSQL's, in UTC;
+    `project_detail` writes them as the serializers do. tests/projects/test_detail_one_query.py compares the
+    answer with the serializers' bytes. Compiled once per process (`compiled`).
+    """
+    timestamps = {"created_at": "created_at", "updated_at": "updated_at"}
+    company = _summary(Company, "company_id", ("id", "slug", "name", "name_zh"))
+    citation = _citation("citation_id")
+    detail = JSONBuildObject(
+        **_row_fields(),
+        **timestamps,
+        participants=_records_json(
+            "participants",
+            id="id", company=company, role="role", share=_text("share"), note="note", citation=citation, **timestamps,
+        ),
+        milestones=_records_json(
+            "milestones",
+            id="id", stage="stage", date="date", date_precision="date_precision", is_planned="is_planned",
+            note="note", citation=citation, **timestamps,
+        ),
+        funds_in_place=_records_json(
+            "funds_in_place",
+            id="id", as_of="as_of", amount=_text("amount"), currency="currency", qualifier="qualifier",
+            citation=citation, **timestamps,
+        ),
+        figures=_records_json(
+            "figures",
+            id="id", metric="metric", label="label", period="period", value=_text("value"), unit="unit",
+            qualifier="qualifier", is_estimated="is_estimated", is_derived="is_derived", formula="formula",
+            citation=citation,
+        ),
+        follow_ups=_records_json(
+            "follow_ups",
+            id="id", happened_on="happened_on",
+            author=Subquery(get_user_model().objects.filter(pk=OuterRef("author_id")).values("username")),
+            action="action", next_step="next_step", next_step_due="next_step_due", **timestamps,
+        ),
+        component_projects=_records_json("component_projects", id="id", slug="slug", name="name", name_zh="name_zh"),
+    )  # fmt: skip
+    return compiled(Project, Cast(detail, TextField()))
+
+
+def project_detail_row_queryset() -> QuerySet[Project]:
+    """Projects for a JSON detail: the key, the version (the ETag) and the detail's JSON (`project_detail_json`)."""
+    return Project.objects.only("id", "slug", "version").annotate(detail_json=project_detail_json())
+
+
+def project_detail(project: Project) -> dict[str, Any]:
+    """The detail of a `project_detail_row_queryset` record, with every timestamp written as the serializers
+    write them (DRF's `DateTimeField`), in the request's time zone."""
+    detail = orjson.loads(project.detail_json)
+    timestamp = _timestamp_field()
+    records = [detail, *(record for relation in FOLDED_TIMESTAMPED for record in detail[relation])]
+    for record in records:
+        for name in ROW_TIMESTAMPS:
+            value = record[name]
+            record[name] = None if value is None else timestamp.to_representation(dt.datetime.fromisoformat(value))
+    return detail
 
 
 def folded_annotation(relation: str) -> str:

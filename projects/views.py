@@ -13,7 +13,9 @@ from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participa
 from projects.selectors import (
     GROUPINGS,
     project_csv_queryset,
+    project_detail,
     project_detail_queryset,
+    project_detail_row_queryset,
     project_list_queryset,
     project_row_json,
     project_row_queryset,
@@ -205,6 +207,8 @@ class ProjectViewSet(TrackerViewSet):
             return project_csv_queryset()
         if self._rows_from_sql():
             return project_row_queryset()
+        if self._detail_from_sql():
+            return project_detail_row_queryset()
         if self.action == "history":
             return Project.objects.all()  # the record's key is all the history needs
         return project_list_queryset() if self.action in ("list", "summary") else project_detail_queryset()
@@ -214,6 +218,16 @@ class ProjectViewSet(TrackerViewSet):
         if getattr(self, "swagger_fake_view", False) or self.action != "list":
             return False
         return getattr(getattr(self.request, "accepted_renderer", None), "format", None) in ("json", "api")
+
+    def _detail_from_sql(self) -> bool:
+        """A JSON detail has its JSON written by PostgreSQL. (The browsable API's forms read the record's fields,
+        which the detail's statement leaves out.)"""
+        if getattr(self, "swagger_fake_view", False) or self.action != "retrieve":
+            return False
+        return getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "json"
+
+    def detail_data(self, project: Project) -> dict:
+        return project_detail(project) if self._detail_from_sql() else super().detail_data(project)
 
     def page_annotations(self) -> dict:
         """What the pagination adds to the final statement of a page (config.pagination): the rows' JSON."""

@@ -115,3 +115,32 @@ def test_a_project_with_everything_attached_reads_as_with_prefetched_relations(a
     # And the API serves exactly that.
     answer = api_client.get(f"/api/v1/projects/{programme.pk}/")
     assert answer.content == rendered(prefetched(programme.pk))
+
+
+def test_the_api_serves_every_seeded_project_as_the_serializers_write_it(api_client) -> None:
+    """A JSON detail is written by PostgreSQL (projects.selectors.project_detail_json): byte for byte the
+    serializers' answer, timestamps in the request's time zone included."""
+    for project in Project.objects.order_by("id"):
+        answer = api_client.get(f"/api/v1/projects/{project.slug}/")
+        assert answer.content == rendered(prefetched(project.pk)), project.slug
+
+
+def test_in_utc_the_timestamps_are_written_as_the_serializers_write_them(api_client, settings) -> None:
+    programme = everything_attached()
+    settings.TIME_ZONE = "UTC"
+    answer = api_client.get(f"/api/v1/projects/{programme.pk}/")
+    assert answer.content == rendered(prefetched(programme.pk))
+    assert answer.json()["follow_ups"][0]["updated_at"] == "2024-12-31T23:59:59.000001Z"
+
+
+def test_the_json_detail_is_written_by_postgresql_and_the_browsable_one_by_the_serializers(api_client) -> None:
+    programme = everything_attached()
+    with CaptureQueriesContext(connection) as queries:
+        answer = api_client.get(f"/api/v1/projects/{programme.pk}/")
+    (statement,) = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert "array_to_json" in statement
+    assert answer.json()["participants"][0]["share"] == "12.50"
+
+    page = api_client.get(f"/api/v1/projects/{programme.pk}/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    assert "12.50" in page.content.decode()
