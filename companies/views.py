@@ -44,7 +44,7 @@ class CompanyViewSet(TrackerViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.action == "list" and getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "csv":
+        if self.action == "list" and self.accepted_format == "csv":
             # A CSV export reads its rows through a server-side cursor: as for projects (projects.selectors
             # `project_csv_queryset`), the industries are prefetched per chunk instead.
             return queryset.annotate(industry_codes=Value(None, output_field=JSONField())).prefetch_related(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import orjson
@@ -26,23 +27,21 @@ class JSONRenderer(renderers.JSONRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         if data is None or self.get_indent(accepted_media_type, renderer_context or {}) is not None:
             return super().render(data, accepted_media_type, renderer_context)
+        encoder = self.encoder_class()
+
+        def default(value: Any) -> Any:
+            converted = encoder.default(value)
+            if isinstance(converted, float) and not math.isfinite(converted):
+                raise _NotFinite  # a Decimal NaN coerced to a float: DRF refuses it (strict JSON)
+            return converted
+
         try:
-            body = orjson.dumps(data, default=self._default, option=OPTIONS)
+            body = orjson.dumps(data, default=default, option=OPTIONS)
         except (orjson.JSONEncodeError, _NotFinite):
             return super().render(data, accepted_media_type, renderer_context)
         # As DRF does: U+2028 and U+2029 escaped, so that the JSON is also valid JavaScript.
         return body.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
 
-    def _default(self, value: Any) -> Any:
-        converted = self.encoder_class().default(value)
-        if isinstance(converted, float) and not _finite(converted):
-            raise _NotFinite
-        return converted
-
 
 class _NotFinite(Exception):
-    """A float NaN or infinity from the encoder (a Decimal when decimals are coerced to floats)."""
-
-
-def _finite(number: float) -> bool:
-    return number - number == 0
+    """A float NaN or infinity from the encoder."""

@@ -74,6 +74,11 @@ class TrackerViewSet(viewsets.ModelViewSet):
                 transactions.enter_context(transaction.atomic(using=alias))
             return super().dispatch(request, *args, **kwargs)
 
+    @property
+    def accepted_format(self) -> str | None:
+        """The format of the renderer content negotiation chose (`json`, `api`, `csv`), None before it ran."""
+        return getattr(getattr(self.request, "accepted_renderer", None), "format", None)
+
     def get_serializer_class(self):
         if self.action != "list" and self.detail_serializer_class is not None:
             return self.detail_serializer_class
@@ -190,7 +195,7 @@ class TrackerViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(data)
 
     def list(self, request, *args, **kwargs):
-        if getattr(request.accepted_renderer, "format", None) == "csv":
+        if self.accepted_format == "csv":
             queryset = self.filter_queryset(self.get_queryset())
             return stream_csv(
                 queryset,

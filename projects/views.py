@@ -203,7 +203,7 @@ class ProjectViewSet(TrackerViewSet):
     csv_filename = "projects"
 
     def get_queryset(self) -> QuerySet[Project]:
-        if self.action == "list" and getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "csv":
+        if self.action == "list" and self.accepted_format == "csv":
             return project_csv_queryset()
         if self._rows_from_sql():
             return project_row_queryset()
@@ -217,14 +217,14 @@ class ProjectViewSet(TrackerViewSet):
         """A JSON list page (not a CSV export, not the schema's stand-in view) has its rows written by PostgreSQL."""
         if getattr(self, "swagger_fake_view", False) or self.action != "list":
             return False
-        return getattr(getattr(self.request, "accepted_renderer", None), "format", None) in ("json", "api")
+        return self.accepted_format in ("json", "api")
 
     def _detail_from_sql(self) -> bool:
         """A JSON detail has its JSON written by PostgreSQL. (The browsable API's forms read the record's fields,
         which the detail's statement leaves out.)"""
         if getattr(self, "swagger_fake_view", False) or self.action != "retrieve":
             return False
-        return getattr(getattr(self.request, "accepted_renderer", None), "format", None) == "json"
+        return self.accepted_format == "json"
 
     def detail_data(self, project: Project) -> dict:
         return project_detail(project) if self._detail_from_sql() else super().detail_data(project)
@@ -312,8 +312,7 @@ class ProjectChildViewSet(TrackerViewSet):
         # A JSON list names its project inside the row query; an empty page then asks whether the
         # project exists (404) or simply has none. A CSV export is answered before its rows are read,
         # so it checks the project first.
-        renderer = getattr(self.request, "accepted_renderer", None)
-        return self.action == "list" and getattr(renderer, "format", None) != "csv"
+        return self.action == "list" and self.accepted_format != "csv"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
