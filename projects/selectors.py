@@ -29,7 +29,6 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
 from rest_framework import serializers
 
-from companies.models import Company
 from core.choices import BOUND_QUALIFIERS, Qualifier
 from core.querysets import built_once, compiled
 from industries.models import Industry
@@ -214,9 +213,10 @@ def project_rows(projects: list[Project]) -> list[dict[str, Any]]:
 
 
 # What a project's detail shows of each record attached to it, as (model, fields); a field that is a
-# dict is a related record, with its own fields. The serializers (projects.serializers) read nothing else.
+# dict is a related record, with its own fields. The serializers (projects.serializers) read nothing else,
+# and write the fields in this order (`project_detail_json` follows it).
 Fields = tuple[str | dict[str, "Fields"], ...]
-CITATION: Fields = ("id", "locator", "quote", {"source": ("id", "slug", "title")})
+CITATION: Fields = ("id", {"source": ("id", "slug", "title")}, "locator", "quote")
 TIMESTAMPS: Fields = ("created_at", "updated_at")
 FOLDED: dict[str, tuple[QuerySet, Fields]] = {
     "participants": (
@@ -253,55 +253,52 @@ FOLDED: dict[str, tuple[QuerySet, Fields]] = {
 FOLDED_TIMESTAMPED = ("participants", "milestones", "funds_in_place", "follow_ups")
 
 
-def _records_json(relation: str, **fields: Any) -> Func:
-    """The outer project's records of `relation` as a JSON array of `fields` objects, in the detail's order."""
-    queryset, _fields = FOLDED[relation]
-    rows = queryset.filter(**{_back_to_project(relation): OuterRef("pk")}).values(json=JSONBuildObject(**fields))
+# Related records that a detail's serializer writes as one of their fields, not as an object.
+AS_ONE_FIELD = {"author": "username"}
+
+
+def _json_fields(model: type[Model], fields: Fields) -> dict[str, Any]:
+    """The values of `fields` of a `model` row for `JSONBuildObject`, in their order: a related record as a
+    correlated subquery of its own fields, a decimal as the serializer's decimal string."""
+    values: dict[str, Any] = {}
+    for item in fields:
+        if isinstance(item, str):
+            values[item] = _text(item) if isinstance(model._meta.get_field(item), DecimalField) else item
+            continue
+        for name, related_fields in item.items():
+            field = model._meta.get_field(name)
+            related = field.related_model.objects.filter(pk=OuterRef(field.attname))
+            if name in AS_ONE_FIELD:
+                values[name] = Subquery(related.values(AS_ONE_FIELD[name]))
+            else:
+                json = JSONBuildObject(**_json_fields(field.related_model, related_fields))
+                values[name] = Subquery(related.values(json=json), output_field=JSONField())
+    return values
+
+
+def _records_json(relation: str) -> Func:
+    """The outer project's records of `relation` as a JSON array, in the detail's order and fields (`FOLDED`)."""
+    queryset, fields = FOLDED[relation]
+    rows = queryset.filter(**{_back_to_project(relation): OuterRef("pk")}).values(
+        json=JSONBuildObject(**_json_fields(queryset.model, fields))
+    )
     return Func(ArraySubquery(rows), function="array_to_json", output_field=JSONField())
 
 
 @functools.cache
 def project_detail_json() -> RawSQL:
     """A project's detail as JSON text, written by PostgreSQL: the list row, its timestamps, then the records
-    attached to it, each as its serializer writes it (projects.serializers, the figure's in
-    companies.serializers), field for field and in the same order. The timestamps are PostgreSQL's, in UTC;
-    `project_detail` writes them as the serializers do. tests/projects/test_detail_one_query.py compares the
-    answer with the serializers' bytes. Compiled once per process (`compiled`).
+    attached to it (`FOLDED`), each as its serializer writes it, field for field and in the same order.
+    The timestamps are PostgreSQL's, in UTC; `project_detail` writes them as the serializers do.
+    tests/projects/test_detail_one_query.py compares the answer with the serializers' bytes. Compiled once
+    per process (`compiled`).
     """
-    timestamps = {"created_at": "created_at", "updated_at": "updated_at"}
-    company = _summary(Company, "company_id", ("id", "slug", "name", "name_zh"))
-    citation = _citation("citation_id")
     detail = JSONBuildObject(
         **_row_fields(),
-        **timestamps,
-        participants=_records_json(
-            "participants",
-            id="id", company=company, role="role", share=_text("share"), note="note", citation=citation, **timestamps,
-        ),
-        milestones=_records_json(
-            "milestones",
-            id="id", stage="stage", date="date", date_precision="date_precision", is_planned="is_planned",
-            note="note", citation=citation, **timestamps,
-        ),
-        funds_in_place=_records_json(
-            "funds_in_place",
-            id="id", as_of="as_of", amount=_text("amount"), currency="currency", qualifier="qualifier",
-            citation=citation, **timestamps,
-        ),
-        figures=_records_json(
-            "figures",
-            id="id", metric="metric", label="label", period="period", value=_text("value"), unit="unit",
-            qualifier="qualifier", is_estimated="is_estimated", is_derived="is_derived", formula="formula",
-            citation=citation,
-        ),
-        follow_ups=_records_json(
-            "follow_ups",
-            id="id", happened_on="happened_on",
-            author=Subquery(get_user_model().objects.filter(pk=OuterRef("author_id")).values("username")),
-            action="action", next_step="next_step", next_step_due="next_step_due", **timestamps,
-        ),
-        component_projects=_records_json("component_projects", id="id", slug="slug", name="name", name_zh="name_zh"),
-    )  # fmt: skip
+        created_at="created_at",
+        updated_at="updated_at",
+        **{relation: _records_json(relation) for relation in FOLDED},
+    )
     return compiled(Project, Cast(detail, TextField()))
 
 
