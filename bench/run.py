@@ -128,6 +128,16 @@ def o_cache_url() -> str:
     return ""
 
 
+def o_answer_cache() -> str:
+    """What O serves from its answer cache (projects/summary_cache.py), as the report states it."""
+    if os.environ.get("API_PAGE_CACHE", "true").strip().lower() in {"false", "0", "no", "off", "n", "f"}:
+        return "summaries only (API_PAGE_CACHE=false): list pages computed on every request"
+    return (
+        "summaries and JSON list pages: wrk repeats one request, so after the first one O answers from the "
+        "cache (one lookup); `API_PAGE_CACHE=false make bench` times the pages computed every time"
+    )
+
+
 def server_env(variant: str, url: str) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(db.BASE_DIR)}
     env.pop("REDIS_URL", None)
@@ -139,9 +149,13 @@ def server_env(variant: str, url: str) -> dict[str, str]:
             DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40),
             DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
             # Production throttles anonymous clients to 120/min; wrk is one client. The throttle still
-            # runs (and its cache queries count), it just never refuses.
-            API_THROTTLE_ANON="1000000000/min",
-            API_THROTTLE_USER="1000000000/min",
+            # runs (and its cache queries count), it just never refuses. Per second, not per minute: DRF's
+            # throttle keeps the client's request times over the rate's period and writes them back to the
+            # cache on every request. Production's 120/min keeps at most 120; a per-minute rate wrk never
+            # reaches would keep a minute of wrk's requests (tens of thousands: about 3 ms of pickling
+            # per request, more than a whole 304), a state no production client can reach.
+            API_THROTTLE_ANON="1000000000/s",
+            API_THROTTLE_USER="1000000000/s",
             DJANGO_LOG_LEVEL="WARNING",
         )
     elif variant == "N":
@@ -455,6 +469,7 @@ def build_report(**data: Any) -> dict[str, Any]:
         },
         "settings": {
             "o_shared_cache": o_cache_url() or "database cache (no Redis reachable)",
+            "o_answer_cache": o_answer_cache(),
             "wrk": f"-t1 -c4 -d{data['duration']}s --latency (warm-up {data['warmup']} s)",
             "rounds": data["rounds"],
             "gunicorn": f"{WORKERS} sync workers, no access log",
@@ -484,6 +499,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"gunicorn {report['settings']['gunicorn']}",
         "- idle checks: " + "; ".join(_idle_text(check) for check in idle),
         f"- data load: {report['load_seconds']} s (0 when the tier was already loaded)",
+        f"- O's answer cache: {report['settings'].get('o_answer_cache', 'summaries')}",
         "- peak memory per worker (VmHWM, MiB): "
         + ", ".join(f"{v} {m}" for v, m in report["peak_memory_mib_per_worker"].items()),
         "",

@@ -1,8 +1,9 @@
-"""The project summary, cached in PostgreSQL and never stale (issue 7).
+"""Summaries and list pages of projects, cached in PostgreSQL and never stale (issue 7).
 
-Aggregating a million projects takes seconds; a dashboard asks for the same few summaries over and
-over. Each computed summary is kept in `projects_summarycache` under a key (the normalised request
-parameters, the language and a fingerprint of the code that shapes the answer) together with the
+Aggregating a million projects takes seconds, and a filtered page of them tens of milliseconds; a
+dashboard asks for the same few summaries and first pages over and over. Each computed answer (a
+summary, or a JSON list page) is kept in `projects_summarycache` under a key (what the request
+asked for, the language, and a fingerprint of the code that shapes the answer) together with the
 **data generation** it was computed at, and a hit is one query:
 
     SELECT g.n, c.payload FROM core_datageneration g
@@ -10,27 +11,35 @@ parameters, the language and a fingerprint of the code that shapes the answer) t
 
 Why a hit is never stale: the generation (`core_datageneration.n`, one row) is raised by statement
 triggers (AFTER INSERT/UPDATE/DELETE/TRUNCATE, FOR EACH STATEMENT, so a bulk update raises it once)
-on every table a summary or its filters read (GENERATION_TABLES). The raise runs inside the writer's
+on every table an answer or its filters read (GENERATION_TABLES). The raise runs inside the writer's
 transaction, so it commits, or rolls back, together with the data: any snapshot sees either the old
 generation with the old data or the new generation with the new data. The hit query reads the
 generation and the cached row in one snapshot, so a row stored for generation g is served only to a
 reader whose snapshot holds generation g, that is the very data it was computed from.
 
-On a miss the summary is computed as before and stored with the generation read *before* computing
+On a miss the answer is computed as before and stored with the generation read *before* computing
 (by the lookup itself). A write committed between that read and the computation makes the stored
 payload newer than its label, but the label is then already out of date: that row can never be hit,
 it only costs a later miss. The store never moves a key back to an older generation.
 
+With streaming replicas (config/replicas.py) the lookup runs where the computation will read, on
+the request's replica, so the generation labels the data the answer was computed from; the store
+goes to the primary. A replica that has replayed a stored row has replayed every write before it,
+so a lagging replica never serves a row computed from data it does not have yet. (Labelled with the
+primary's generation, an answer computed on a lagging replica would be served as current.)
+
 The store cannot fail the request: it runs in a savepoint and any database error (a read-only
 server, a missing table, a lock timeout) is logged and ignored, the computed answer is returned.
 The table stays small: each store deletes the rows of older generations and all but the newest
-MAX_ROWS rows (rows locked by a concurrent store are skipped, not waited for).
+MAX_ROWS rows (rows locked by a concurrent store are skipped, not waited for), and an answer of more
+than MAX_PAYLOAD_BYTES (a page of hundreds of rows) is not stored at all.
 
 The cost, on the write side: every write transaction updates the one generation row and holds its
 lock until it commits, so writers of these tables serialise on it. That is fine for people entering
 data and for imports (one transaction); a high-rate writer would want a sharded counter instead. A
 bulk load that switches triggers off (`session_replication_role = replica`, bench/generate.py)
-must raise the generation itself.
+must raise the generation itself. Any write to these tables empties the cache for everyone: the
+first request for each answer after it is a miss again.
 """
 
 from __future__ import annotations
@@ -43,9 +52,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
-from django.utils import translation
+from django.db import DatabaseError, connections, router, transaction
+from django.utils import timezone, translation
+
+from config.pagination import count_cap
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +65,8 @@ logger = logging.getLogger(__name__)
 # search), their industry links and milestones (the year grouping, milestone filters), participants
 # and companies (company/investor filters resolve an id or slug), the region and industry trees (the
 # groups, their labels, and the region/industry filters). A write anywhere else cannot change a summary.
-GENERATION_TABLES = (
+# (Migration 0008 raises the generation on these.)
+SUMMARY_TABLES = (
     "projects_project",
     "projects_project_industries",
     "projects_milestone",
@@ -63,8 +76,23 @@ GENERATION_TABLES = (
     "industries_industry",
 )
 
-# Rows kept at most (a `search=` text makes every key possible); a summary payload is a few kB.
+# What a list page's rows show besides: the investment citation with its source, and the username of
+# the officer tracking the project (migration 0010).
+PAGE_TABLES = ("sources_citation", "sources_source", "auth_user")
+
+GENERATION_TABLES = SUMMARY_TABLES + PAGE_TABLES
+
+# Tables whose UPDATE raises the generation only when it sets these columns: signing in sets
+# auth_user.last_login, which no answer shows, and must not empty the cache.
+UPDATE_OF = {"auth_user": ("username",)}
+
+# Rows kept at most (a `search=` text makes every key possible); a summary payload is a few kB, a list
+# page of 50 rows a few tens of kB.
 MAX_ROWS = 1000
+
+# An answer larger than this is computed every time: a page of hundreds of rows is a walk through the data
+# or an export, rarely asked for twice, and would fill the table.
+MAX_PAYLOAD_BYTES = 256 * 1024
 
 # Raised by hand when the payload's shape changes in a way the source fingerprint would miss.
 FORMAT = 1
@@ -104,8 +132,10 @@ def generation_triggers_sql(tables: tuple[str, ...], *, drop: bool = False) -> s
         if drop:
             statements.append(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}";')
         else:
+            columns = UPDATE_OF.get(table)
+            update = "UPDATE OF " + ", ".join(f'"{column}"' for column in columns) if columns else "UPDATE"
             statements.append(
-                f'CREATE OR REPLACE TRIGGER "{name}" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}" '
+                f'CREATE OR REPLACE TRIGGER "{name}" AFTER INSERT OR {update} OR DELETE OR TRUNCATE ON "{table}" '
                 "FOR EACH STATEMENT EXECUTE FUNCTION tracker_bump_data_generation();"
             )
     return "\n".join(statements)
@@ -133,15 +163,18 @@ ON CONFLICT (key) DO UPDATE SET generation = EXCLUDED.generation, payload = EXCL
 WHERE c.generation <= EXCLUDED.generation
 """
 
-# The code that decides what a summary says: a deploy that changes any of it must not serve answers
-# the old code computed (the generation only follows the data).
+# The code that decides what a summary or a list page says: a deploy that changes any of it must not serve
+# answers the old code computed (the generation only follows the data).
 _SOURCES = (
     "projects/summary_cache.py",
     "projects/selectors.py",
     "projects/serializers.py",
     "projects/filters.py",
     "projects/models.py",
+    "projects/views.py",
     "config/filters.py",
+    "config/pagination.py",
+    "config/viewsets.py",
     "core/search.py",
 )
 
@@ -178,29 +211,80 @@ def summary_cache_key(params: Any, group_by: str) -> str:
     return hashlib.sha256(json.dumps(material, ensure_ascii=False).encode()).hexdigest()
 
 
-def cached_summary(params: Any, *, group_by: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """The summary for these request parameters: from the cache (one query) or from `compute()`.
+def page_cache_key(request: Any) -> str:
+    """The key of a JSON list page: everything the page's JSON depends on besides the data.
 
-    `compute` returns the JSON-ready payload (the serializer's data) and raises for a bad request;
+    The whole absolute URL (its host and scheme are in the page's `next` and `previous` links, and every
+    parameter, even one the API ignores, is carried into them), the language, the time zone the
+    timestamps are written in, and the count cap (a setting).
+    """
+    material = [
+        code_fingerprint(),
+        "list",
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        count_cap(),
+        request.build_absolute_uri(),
+    ]
+    return hashlib.sha256(json.dumps(material, ensure_ascii=False).encode()).hexdigest()
+
+
+def cached_summary(params: Any, *, group_by: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The summary for these request parameters: from the cache (one query) or from `compute()`."""
+    return cached_answer(summary_cache_key(params, group_by), compute)
+
+
+def cached_page(request: Any, *, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The JSON list page this request asks for: from the cache (one query) or from `compute()`.
+
+    A hit skips the filters, the pagination and the page's statement: only answered requests are stored.
+    The `API_PAGE_CACHE` setting (on by default) turns the page cache off.
+    """
+    if not getattr(settings, "API_PAGE_CACHE", True):
+        return compute()
+    return cached_answer(page_cache_key(request), compute)
+
+
+def cached_answer(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The answer stored under `key` for the data as it is now, or `compute()`'s, then stored.
+
+    `compute` returns the JSON-ready payload (a serializer's data) and raises for a bad request;
     nothing is stored then. The JSON text keeps the payload's key order, so a hit renders the same
     bytes as the computation it stands for.
     """
-    key = summary_cache_key(params, group_by)
-    with connection.cursor() as cursor:
+    from projects.models import Project
+
+    alias = router.db_for_read(Project)  # where `compute` will read (see the module docstring)
+    with connections[alias].cursor() as cursor:
         cursor.execute(LOOKUP_SQL, [key])
         found = cursor.fetchone()
     if found is not None and found[1] is not None:
-        return json.loads(found[1])
+        return orjson.loads(found[1])
     data = compute()
     if found is not None:  # no generation row at all: nothing could tell when the data changed
-        _store(key, found[0], json.dumps(data, ensure_ascii=False))
+        payload = _payload(data)
+        if payload is not None:
+            _store(key, found[0], payload)
     return data
+
+
+def _payload(data: dict[str, Any]) -> str | None:
+    """The answer as JSON text to store, or None when it is not to be stored (too large, or not plain JSON)."""
+    try:
+        payload = orjson.dumps(data)
+    except TypeError:  # an integer beyond 64 bits, a lone surrogate: compute it again next time
+        logger.warning("answer cache: not storing an answer orjson cannot write", exc_info=True)
+        return None
+    return payload.decode() if len(payload) <= MAX_PAYLOAD_BYTES else None
 
 
 def _store(key: str, generation: int, payload: str) -> None:
     """Keep the payload for `generation`, unless that fails: the request has its answer either way."""
+    from projects.models import Project
+
+    alias = router.db_for_write(Project)
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
             cursor.execute(STORE_SQL, {"key": key, "generation": generation, "payload": payload, "keep": MAX_ROWS})
     except DatabaseError:
-        logger.warning("summary cache: could not store %s", key, exc_info=True)
+        logger.warning("answer cache: could not store %s", key, exc_info=True)

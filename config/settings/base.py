@@ -183,6 +183,8 @@ API_ANONYMOUS_READS = env.bool("API_ANONYMOUS_READS", default=True)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 # A list page counts matching rows up to this many, in its one query (config.pagination).
 API_COUNT_CAP = env.int("API_COUNT_CAP", default=1000)
+# JSON project list pages are kept in the answer cache, like the summaries (projects/summary_cache.py).
+API_PAGE_CACHE = env.bool("API_PAGE_CACHE", default=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
 # Requests per client, counted in the shared cache so every worker sees the same count.

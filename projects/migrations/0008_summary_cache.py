@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from projects.summary_cache import CACHE_TABLE_SQL, GENERATION_FUNCTION_SQL, GENERATION_TABLES, generation_triggers_sql
+from projects.summary_cache import CACHE_TABLE_SQL, GENERATION_FUNCTION_SQL, SUMMARY_TABLES, generation_triggers_sql
 
 
 class Migration(migrations.Migration):
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
             GENERATION_FUNCTION_SQL, reverse_sql="DROP FUNCTION IF EXISTS tracker_bump_data_generation();"
         ),
         migrations.RunSQL(
-            generation_triggers_sql(GENERATION_TABLES),
-            reverse_sql=generation_triggers_sql(GENERATION_TABLES, drop=True),
+            generation_triggers_sql(SUMMARY_TABLES),
+            reverse_sql=generation_triggers_sql(SUMMARY_TABLES, drop=True),
         ),
     ]

@@ -288,8 +288,10 @@ def test_the_api_lists_from_the_replica_and_creates_on_default(replica):
     assert [row["slug"] for row in listed.json()["results"]] == [project.slug]  # it saw the committed row
     assert '"projects_project"' in _tables(copy)
     assert '"projects_project"' not in _tables(primary)
-    # Only ATOMIC_REQUESTS's bookkeeping, which Django logs; psycopg sends neither for an empty transaction.
-    assert {query["sql"] for query in primary.captured_queries} <= {"BEGIN", "COMMIT"}, _tables(primary)
+    # The page is read, and looked up in the answer cache, on the replica; only its store goes to the primary.
+    assert "core_datageneration" in _tables(copy)
+    assert [query["sql"].split()[0] for query in primary.captured_queries] == ["BEGIN", "WITH", "COMMIT"]
+    assert "INSERT INTO projects_summarycache" in _tables(primary)
 
     with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections[replica]) as copy:
         created = editor.post("/api/v1/projects/", payload, format="json")
@@ -298,6 +300,25 @@ def test_the_api_lists_from_the_replica_and_creates_on_default(replica):
     # The answer re-reads the new record; on the primary, so it is there to read.
     assert 'FROM "projects_project"' in _tables(primary)
     assert copy.captured_queries == []
+
+
+@with_committed_rows
+@pytest.mark.parametrize("url", ["/api/v1/projects/", "/api/v1/projects/summary/?group_by=status"])
+def test_a_cached_answer_is_looked_up_where_it_is_computed_and_stored_on_the_primary(replica, url):
+    # The generation a stored answer is labelled with must be the one of the data it was computed from: read
+    # on the primary while the answer is computed on a lagging replica, it would label old data as current.
+    ProjectFactory()
+    anonymous = client_for()
+    with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections[replica]) as copy:
+        missed = anonymous.get(url)
+    assert "core_datageneration" in _tables(copy)
+    assert "core_datageneration" not in _tables(primary)
+    assert "INSERT INTO projects_summarycache" in _tables(primary)
+    with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections[replica]) as copy:
+        hit = anonymous.get(url)
+    assert hit.content == missed.content
+    assert len(copy.captured_queries) == 1
+    assert primary.captured_queries == []
 
 
 @with_committed_rows

@@ -43,10 +43,23 @@ def test_a_read_sends_its_one_statement_without_begin_or_commit():
         "HEAD": lambda: client.head(f"/api/v1/projects/{project.pk}/"),
     }
     for name, send in reads.items():
+        send()  # a list page's first request fills the answer cache (the next test)
         response, sql = sql_of(send)
         assert response.status_code in {200, 304}, name
         assert len(sql) == 1, (name, sql)
         assert sql[0].startswith("SELECT"), (name, sql)
+
+
+def test_a_list_page_the_cache_misses_is_read_without_a_transaction_and_stored_in_one_of_its_own():
+    ProjectFactory()
+    response, sql = sql_of(lambda: client_for().get("/api/v1/projects/", {"stage": "landed"}))
+    assert response.status_code == 200
+    lookup, page, *store = sql
+    assert "core_datageneration" in lookup, sql
+    assert page.startswith("SELECT"), sql
+    assert '"projects_project"' in page, sql
+    assert (store[0], store[-1], len(store)) == ("BEGIN", "COMMIT", 3), sql
+    assert "INSERT INTO projects_summarycache" in store[1], sql
 
 
 def assert_one_transaction_around_the_writes(sql: list[str]) -> None:
