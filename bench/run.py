@@ -95,6 +95,34 @@ def wait_for_idle(max_wait: int, threshold: float = 0.15) -> dict[str, Any]:
         time.sleep(2)
 
 
+# Queries of the bench database still executing, ours aside.
+LEFT_OVER = """
+FROM pg_stat_activity
+WHERE datname = current_database() AND state = 'active' AND backend_type = 'client backend'
+  AND pid <> pg_backend_pid()
+"""
+ACTIVE_QUERIES = "SELECT pid " + LEFT_OVER
+CANCEL_QUERIES = "SELECT pg_cancel_backend(pid) " + LEFT_OVER
+
+
+def settle_database(conninfo: str | dict[str, Any], max_wait: float = 60.0) -> float:
+    """Wait until no query is executing on the bench database; cancel what is left after `max_wait` s.
+
+    When wrk stops, a server may still be running the requests it had started: at tier L a summary of
+    F or N takes seconds. Those queries would take the CPUs from the next variant's run. Returns the
+    seconds waited.
+    """
+    start = time.monotonic()
+    params = {"conninfo": conninfo} if isinstance(conninfo, str) else conninfo
+    with psycopg.connect(**params, autocommit=True) as conn:
+        while conn.execute(ACTIVE_QUERIES).fetchall():
+            if time.monotonic() - start > max_wait:
+                conn.execute(CANCEL_QUERIES)
+                break
+            time.sleep(0.1)
+    return round(time.monotonic() - start, 2)
+
+
 def git_commit() -> str:
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
@@ -382,12 +410,15 @@ def main() -> int:
                 headers = conditional_headers if endpoint.kind == "not_modified" else {}
                 for variant in order:
                     extra = headers.get(variant, {}) if headers else {}
+                    settled = settle_database(url)  # what the previous run left executing
                     wrk(variant, endpoint.path, warmup, extra)
+                    settled += settle_database(url)
                     pids = worker_pids(servers[variant].pid)
                     ticks = cpu_ticks(pids)
                     result = wrk(variant, endpoint.path, duration, extra)
                     used = cpu_ticks(pids) - ticks
                     result["cpu_ms_per_request"] = round(used * 1000 / CLOCK_TICK / max(1, result["requests"]), 3)
+                    result["settle_seconds"] = settled
                     measurements[endpoint.name][variant].append(result)
                     log(
                         f"  {endpoint.name:17} {variant}: {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms"

@@ -31,8 +31,11 @@ primary's generation, an answer computed on a lagging replica would be served as
 The store cannot fail the request: it runs in a savepoint and any database error (a read-only
 server, a missing table, a lock timeout) is logged and ignored, the computed answer is returned.
 The table stays small: each store deletes the rows of older generations and all but the newest
-MAX_ROWS rows (rows locked by a concurrent store are skipped, not waited for), and an answer of more
-than MAX_PAYLOAD_BYTES (a page of hundreds of rows) is not stored at all.
+MAX_ROWS rows of its kind (rows locked by a concurrent store are skipped, not waited for), and an
+answer of more than MAX_PAYLOAD_BYTES (a page of hundreds of rows) is not stored at all. The kinds
+(`summary:`, `page:`, the key's prefix) have a budget each, so that someone walking through a
+thousand pages, each cheap to compute again, does not push out the dashboards' summaries, which
+take seconds.
 
 The cost, on the write side: every write transaction updates the one generation row and holds its
 lock until it commits, so writers of these tables serialise on it. That is fine for people entering
@@ -86,8 +89,8 @@ GENERATION_TABLES = SUMMARY_TABLES + PAGE_TABLES
 # auth_user.last_login, which no answer shows, and must not empty the cache.
 UPDATE_OF = {"auth_user": ("username",)}
 
-# Rows kept at most (a `search=` text makes every key possible); a summary payload is a few kB, a list
-# page of 50 rows a few tens of kB.
+# Rows kept at most of each kind, summaries and list pages (a `search=` text makes every key possible); a
+# summary payload is a few kB, a list page of 50 rows a few tens of kB.
 MAX_ROWS = 1000
 
 # An answer larger than this is computed every time: a page of hundreds of rows is a walk through the data
@@ -151,7 +154,10 @@ WITH doomed AS (
     SELECT key FROM projects_summarycache
     WHERE key <> %(key)s AND (
         generation < %(generation)s
-        OR key NOT IN (SELECT key FROM projects_summarycache ORDER BY stored_at DESC LIMIT %(keep)s)
+        OR starts_with(key, %(kind)s) AND key NOT IN (
+            SELECT key FROM projects_summarycache WHERE starts_with(key, %(kind)s)
+            ORDER BY stored_at DESC LIMIT %(keep)s
+        )
     )
     FOR UPDATE SKIP LOCKED
 ), deleted AS (
@@ -208,7 +214,7 @@ def summary_cache_key(params: Any, group_by: str) -> str:
             multiple = isinstance(filter_, django_filters.MultipleChoiceFilter)
             filters[name] = sorted(set(values)) if multiple else values
     material = [code_fingerprint(), translation.get_language(), group_by, filters]
-    return hashlib.sha256(json.dumps(material, ensure_ascii=False).encode()).hexdigest()
+    return "summary:" + hashlib.sha256(json.dumps(material, ensure_ascii=False).encode()).hexdigest()
 
 
 def page_cache_key(request: Any) -> str:
@@ -226,7 +232,7 @@ def page_cache_key(request: Any) -> str:
         count_cap(),
         request.build_absolute_uri(),
     ]
-    return hashlib.sha256(json.dumps(material, ensure_ascii=False).encode()).hexdigest()
+    return "page:" + hashlib.sha256(json.dumps(material, ensure_ascii=False).encode()).hexdigest()
 
 
 def cached_summary(params: Any, *, group_by: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -246,7 +252,8 @@ def cached_page(request: Any, *, compute: Callable[[], dict[str, Any]]) -> dict[
 
 
 def cached_answer(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """The answer stored under `key` for the data as it is now, or `compute()`'s, then stored.
+    """The answer stored under `key` (which starts with its kind, `summary:` or `page:`) for the data as it
+    is now, or `compute()`'s, then stored.
 
     `compute` returns the JSON-ready payload (a serializer's data) and raises for a bad request;
     nothing is stored then. The JSON text keeps the payload's key order, so a hit renders the same
@@ -285,6 +292,8 @@ def _store(key: str, generation: int, payload: str) -> None:
     alias = router.db_for_write(Project)
     try:
         with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-            cursor.execute(STORE_SQL, {"key": key, "generation": generation, "payload": payload, "keep": MAX_ROWS})
+            kind = key.partition(":")[0] + ":"
+            parameters = {"key": key, "kind": kind, "generation": generation, "payload": payload, "keep": MAX_ROWS}
+            cursor.execute(STORE_SQL, parameters)
     except DatabaseError:
         logger.warning("answer cache: could not store %s", key, exc_info=True)

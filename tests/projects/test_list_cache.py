@@ -209,6 +209,21 @@ def test_a_large_page_is_computed_every_time(county, monkeypatch) -> None:
     assert same == body
 
 
+@committed
+def test_walking_through_pages_does_not_push_out_the_summaries(county, monkeypatch) -> None:
+    monkeypatch.setattr(summary_cache, "MAX_ROWS", 2)
+    ProjectFactory.create_batch(6, region=county)
+    summary = "/api/v1/projects/summary/?group_by=status"
+    page(summary)
+    for number in range(1, 7):
+        page(f"{LIST}?page_size=1&page={number}")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM projects_summarycache WHERE key LIKE 'page:%%'")
+        assert cursor.fetchone()[0] <= 3  # the one just stored, and the newest two before it
+    hit, _ = sent(summary)
+    assert len(hit) == 1, hit
+
+
 @pytest.mark.django_db
 def test_the_page_cache_can_be_turned_off(county, settings) -> None:
     ProjectFactory(region=county)
