@@ -105,21 +105,30 @@ ACTIVE_QUERIES = "SELECT pid " + LEFT_OVER
 CANCEL_QUERIES = "SELECT pg_cancel_backend(pid) " + LEFT_OVER
 
 
-def settle_database(conninfo: str | dict[str, Any], max_wait: float = 60.0) -> float:
-    """Wait until no query is executing on the bench database; cancel what is left after `max_wait` s.
+def settle_database(conninfo: str | dict[str, Any], max_wait: float = 60.0, quiet: float = 0.5) -> float:
+    """Wait until no query has executed on the bench database for `quiet` seconds; after `max_wait`
+    seconds, cancel whatever executes. Returns the seconds waited.
 
-    When wrk stops, a server may still be running the requests it had started: at tier L a summary of
-    F or N takes seconds. Those queries would take the CPUs from the next variant's run. Returns the
-    seconds waited.
+    When wrk stops, a server may still be running the requests it had started, and has those wrk sent
+    meanwhile in its socket's backlog: at tier L a summary of F or N takes seconds (N's, 30 queries).
+    They would take the CPUs from the next variant's run. The quiet period covers the gaps between one
+    request's queries and the start of the next request.
     """
     start = time.monotonic()
+    quiet_since: float | None = None
     params = {"conninfo": conninfo} if isinstance(conninfo, str) else conninfo
     with psycopg.connect(**params, autocommit=True) as conn:
-        while conn.execute(ACTIVE_QUERIES).fetchall():
-            if time.monotonic() - start > max_wait:
-                conn.execute(CANCEL_QUERIES)
+        while time.monotonic() - start < 3 * max_wait:
+            now = time.monotonic()
+            if conn.execute(ACTIVE_QUERIES).fetchall():
+                quiet_since = None
+                if now - start > max_wait:
+                    conn.execute(CANCEL_QUERIES)
+            elif quiet_since is None:
+                quiet_since = now
+            elif now - quiet_since >= quiet:
                 break
-            time.sleep(0.1)
+            time.sleep(0.05)
     return round(time.monotonic() - start, 2)
 
 
