@@ -30,6 +30,7 @@ from tests.factories import (
     ProjectFactory,
     UserFactory,
 )
+from tests.projects.answer_cache import cached_rows, generation
 
 LIST = "/api/v1/projects/"
 SAVEPOINT = re.compile(r"^(RELEASE |ROLLBACK TO )?SAVEPOINT ")
@@ -48,18 +49,6 @@ def page(url: str = LIST, **extra) -> dict:
     response = client_for().get(url, **extra)
     assert response.status_code == 200, response.content[:300]
     return response.json()
-
-
-def stored_rows() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM projects_summarycache")
-        return cursor.fetchone()[0]
-
-
-def generation() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT n FROM core_datageneration WHERE id = 1")
-        return cursor.fetchone()[0]
 
 
 @pytest.fixture
@@ -189,11 +178,11 @@ def test_what_the_page_says_besides_the_data_has_its_own_entry(county, settings)
 @pytest.mark.django_db
 def test_an_error_is_never_stored(county) -> None:
     ProjectFactory(region=county)
-    before = stored_rows()
+    before = cached_rows()
     for url, status in [(f"{LIST}?page=9", 404), (f"{LIST}?page=x", 400), (f"{LIST}?region=339999", 400)]:
         assert client_for().get(url).status_code == status, url
         assert client_for().get(url).status_code == status, url
-    assert stored_rows() == before
+    assert cached_rows() == before
 
 
 @pytest.mark.django_db
@@ -217,9 +206,7 @@ def test_walking_through_pages_does_not_push_out_the_summaries(county, monkeypat
     page(summary)
     for number in range(1, 7):
         page(f"{LIST}?page_size=1&page={number}")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM projects_summarycache WHERE key LIKE 'page:%%'")
-        assert cursor.fetchone()[0] <= 3  # the one just stored, and the newest two before it
+    assert cached_rows("page:") <= 3  # the one just stored, and the newest two before it
     hit, _ = sent(summary)
     assert len(hit) == 1, hit
 
@@ -238,10 +225,10 @@ def test_the_page_cache_can_be_turned_off(county, settings) -> None:
 @pytest.mark.django_db
 def test_a_csv_export_is_not_cached(county) -> None:
     ProjectFactory(region=county, planned_investment=Decimal("1.00"))
-    before = stored_rows()
+    before = cached_rows()
     for _ in range(2):
         with CaptureQueriesContext(connection) as queries:
             response = client_for().get(f"{LIST}?format=csv")
             b"".join(response.streaming_content)
         assert not any("core_datageneration" in q["sql"] for q in queries.captured_queries)
-    assert stored_rows() == before
+    assert cached_rows() == before

@@ -18,6 +18,7 @@ from projects import summary_cache
 from projects.models import Project
 from tests.contract import client_for
 from tests.factories import CityFactory, CountyFactory, IndustryFactory, MilestoneFactory, ProjectFactory
+from tests.projects.answer_cache import cached_rows, generation
 
 SUMMARY = "/api/v1/projects/summary/"
 SAVEPOINT = re.compile(r"^(RELEASE |ROLLBACK TO )?SAVEPOINT ")
@@ -36,18 +37,6 @@ def summary(**params) -> dict:
 
 def row(body: dict, key: str | None) -> dict:
     return next(r for r in body["rows"] if r["key"] == key)
-
-
-def generation() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT n FROM core_datageneration WHERE id = 1")
-        return cursor.fetchone()[0]
-
-
-def cached_rows() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM projects_summarycache")
-        return cursor.fetchone()[0]
 
 
 def statements(params: dict) -> tuple[list[str], bytes]:
