@@ -213,8 +213,7 @@ def summary_cache_key(params: Any, group_by: str) -> str:
         if values:
             multiple = isinstance(filter_, django_filters.MultipleChoiceFilter)
             filters[name] = sorted(set(values)) if multiple else values
-    material = [code_fingerprint(), translation.get_language(), group_by, filters]
-    return "summary:" + hashlib.sha256(json.dumps(material, ensure_ascii=False).encode()).hexdigest()
+    return _key("summary", [translation.get_language(), group_by, filters])
 
 
 def page_cache_key(request: Any) -> str:
@@ -224,15 +223,14 @@ def page_cache_key(request: Any) -> str:
     parameter, even one the API ignores, is carried into them), the language, the time zone the
     timestamps are written in, and the count cap (a setting).
     """
-    material = [
-        code_fingerprint(),
-        "list",
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        count_cap(),
-        request.build_absolute_uri(),
-    ]
-    return "page:" + hashlib.sha256(json.dumps(material, ensure_ascii=False).encode()).hexdigest()
+    material = [translation.get_language(), timezone.get_current_timezone_name(), count_cap()]
+    return _key("page", [*material, request.build_absolute_uri()])
+
+
+def _key(kind: str, material: list[Any]) -> str:
+    """`kind:` and a digest of the material and the code fingerprint (see `cached_answer`)."""
+    text = json.dumps([code_fingerprint(), *material], ensure_ascii=False)
+    return f"{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
 def cached_summary(params: Any, *, group_by: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
