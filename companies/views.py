@@ -23,6 +23,7 @@ from projects.models import Figure
 class CompanyViewSet(TrackerViewSet):
     """Companies and organisations that invest in, operate, partner in or promote projects."""
 
+    fixed_querysets = True
     # The industry codes are an array in the row's own SELECT, in the industries' order (code, id): a
     # prefetch would be a second query per page.
     queryset = (

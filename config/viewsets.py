@@ -20,8 +20,11 @@ from config.csv import stream_csv
 from config.history import HistoryEventSerializer, with_exact_values
 from config.pagination import PageNumberPagination
 from config.renderers import JSONRenderer
+from core.querysets import KeyedStatement
 
 WRITE_ACTIONS = {"update", "partial_update", "destroy"}
+# `TrackerViewSet._fetch`'s statements, per viewset class, action, format, key field and columns.
+_STATEMENTS: dict[tuple, KeyedStatement] = {}
 
 
 def is_id(value: str) -> bool:
@@ -47,6 +50,11 @@ class TrackerViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[^/]+"
     detail_serializer_class = None
     csv_filename = "export"
+    # True where `get_queryset` depends on the action and the accepted format only, never on the request's
+    # user, parameters or URL: a record's version (a 304) is then read by a statement compiled once per
+    # process (`_fetch`). Not for nested collections, whose querysets filter by the parent in the URL.
+    # tests/config/test_keyed_statements.py holds every viewset that says so to it.
+    fixed_querysets = False
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):
@@ -103,11 +111,29 @@ class TrackerViewSet(viewsets.ModelViewSet):
 
     def _current_version(self) -> int | None:
         """The version of the record the URL names, found as `get_object` finds it, or None."""
+        if self.fixed_querysets:
+            row = self._fetch(("version",))
+            return None if row is None else row[0]
         queryset = self.get_queryset().prefetch_related(None)
         for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
             version = queryset.filter(**lookup).values_list("version", flat=True).first()
             if version is not None:
                 return version
+        return None
+
+    def _fetch(self, columns: tuple[str, ...]) -> tuple | None:
+        """`columns` of the record the URL names, found as `get_object` finds it, or None; by statements
+        compiled once per process and viewset, action, format and key field (`KeyedStatement`). Only
+        for `fixed_querysets`: the statement is compiled from the first request's queryset."""
+        for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
+            [(field, value)] = lookup.items()
+            key = (type(self), self.action, self.accepted_format, field, columns)
+            statement = _STATEMENTS.get(key)
+            if statement is None:
+                statement = _STATEMENTS[key] = KeyedStatement(self.get_queryset(), field, columns)
+            row = statement.fetch(value)
+            if row is not None:
+                return row
         return None
 
     def _lock(self, queryset, obj):

@@ -302,9 +302,13 @@ def project_detail_json() -> RawSQL:
     return compiled(Project, Cast(detail, TextField()))
 
 
+# What a JSON detail reads of its project: the keys, the version (the ETag) and the detail's JSON.
+DETAIL_ROW_COLUMNS = ("id", "slug", "version", "detail_json")
+
+
 def project_detail_row_queryset() -> QuerySet[Project]:
-    """Projects for a JSON detail: the key, the version (the ETag) and the detail's JSON (`project_detail_json`)."""
-    return Project.objects.only("id", "slug", "version").annotate(detail_json=project_detail_json())
+    """Projects for a JSON detail: `DETAIL_ROW_COLUMNS`, the JSON written by `project_detail_json`."""
+    return Project.objects.only(*DETAIL_ROW_COLUMNS[:-1]).annotate(detail_json=project_detail_json())
 
 
 def project_detail(project: Project) -> dict[str, Any]:

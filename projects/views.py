@@ -1,3 +1,4 @@
+from django.db import router
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -11,6 +12,7 @@ from config.viewsets import TrackerViewSet, is_id
 from projects.filters import ProjectFilterSet
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
 from projects.selectors import (
+    DETAIL_ROW_COLUMNS,
     GROUPINGS,
     project_csv_queryset,
     project_detail,
@@ -201,6 +203,7 @@ class ProjectViewSet(TrackerViewSet):
     ordering_fields = ["name", "planned_investment", "created_at", "updated_at"]
     lookup_fields = ("pk", "slug")
     csv_filename = "projects"
+    fixed_querysets = True
 
     def get_queryset(self) -> QuerySet[Project]:
         if self.action == "list" and self.accepted_format == "csv":
@@ -225,6 +228,21 @@ class ProjectViewSet(TrackerViewSet):
         if getattr(self, "swagger_fake_view", False) or self.action != "retrieve":
             return False
         return self.accepted_format == "json"
+
+    def get_object(self) -> Project:
+        if not self._detail_from_sql():
+            return super().get_object()
+        # A JSON detail is one row of `project_detail_row_queryset`, read by a statement compiled once.
+        row = self._fetch(DETAIL_ROW_COLUMNS)
+        if row is None:
+            raise Http404
+        values = dict(zip(DETAIL_ROW_COLUMNS, row, strict=True))
+        # As the ORM builds a record from `only()`: the columns read, in the model's order; the rest deferred.
+        names = [field.attname for field in Project._meta.concrete_fields if field.attname in values]
+        project = Project.from_db(router.db_for_read(Project), names, [values[name] for name in names])
+        project.detail_json = values["detail_json"]
+        self.check_object_permissions(self.request, project)
+        return project
 
     def detail_data(self, project: Project) -> dict:
         return project_detail(project) if self._detail_from_sql() else super().detail_data(project)

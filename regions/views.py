@@ -54,6 +54,7 @@ class RegionViewSet(TrackerViewSet):
     """Regions: the country, provinces, cities, districts and counties (by GB/T 2260 code), and the
     development zones and blocks inside them (by internal code)."""
 
+    fixed_querysets = True
     queryset = Region.objects.select_related("parent").order_by("code", "id")
     serializer_class = RegionSerializer
     detail_serializer_class = RegionDetailSerializer

@@ -322,6 +322,21 @@ def test_a_cached_answer_is_looked_up_where_it_is_computed_and_stored_on_the_pri
 
 
 @with_committed_rows
+@pytest.mark.parametrize("revalidate", [False, True], ids=["detail", "304"])
+def test_a_detail_and_a_304_run_their_compiled_statements_on_the_replica(replica, revalidate):
+    # Compiled once per process (core.querysets.KeyedStatement), but sent where the router reads at run time.
+    project = ProjectFactory()
+    anonymous = client_for()
+    etag = anonymous.get(f"/api/v1/projects/{project.slug}/")["ETag"]
+    headers = {"HTTP_IF_NONE_MATCH": etag} if revalidate else {}
+    with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections[replica]) as copy:
+        response = anonymous.get(f"/api/v1/projects/{project.slug}/", **headers)
+    assert response.status_code == (304 if revalidate else 200)
+    assert len(copy.captured_queries) == 1
+    assert primary.captured_queries == []
+
+
+@with_committed_rows
 def test_a_streamed_csv_export_reads_from_the_replica(replica):
     ProjectFactory.create_batch(3)
     with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections[replica]) as copy:
