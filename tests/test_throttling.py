@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from http import HTTPStatus
 
 import pytest
@@ -19,6 +20,7 @@ from django.db import connections
 from django.test import override_settings
 from knox.models import AuthToken
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from config.cache import RedisCache
 from tests.conftest import REPO
@@ -37,11 +39,42 @@ def rates(anon: str = "100/min", user: str = "100/min", login: str = "100/min"):
     return override_settings(API_THROTTLE_RATES={"anon": anon, "user": user, "login": login})
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+REDIS_CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_LOCATION}}
+
+
+def _redis_or_fail() -> redis.Redis:
+    """The Redis server this machine and CI run; its absence is a failure, not a reason to skip."""
+    client = redis.Redis.from_url(REDIS_LOCATION, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as exc:
+        pytest.fail(
+            f"Redis is not reachable at {REDIS_LOCATION} ({exc}). The throttling tests need a Redis server "
+            "on 127.0.0.1:6379 (start one with `redis-server`).",
+            pytrace=False,
+        )
+    return client
+
+
+@pytest.fixture(autouse=True, params=["database", "redis"])
+def shared_cache(request):
+    """Each rule is tested with the counts in the database cache and again in Redis (REDIS_URL), whose
+    throttle keeps the history its own way (`config.cache.THROTTLE_SCRIPT`)."""
+    if request.param == "database":
+        cache.clear()
+        yield request.param
+        cache.clear()
+        return
+    _redis_or_fail().close()
+    with override_settings(CACHES=REDIS_CACHES):
+        cache.clear()
+        yield request.param
+        cache.clear()
+
+
+def in_one_cache(name: str):
+    """For a test about one cache in particular: it runs once, with that one."""
+    return pytest.mark.parametrize("shared_cache", [name], indirect=True)
 
 
 def client_from(address: str, token: str | None = None) -> APIClient:
@@ -156,6 +189,7 @@ def test_the_login_scope_counts_successful_logins_too_and_per_address():
 
 @pytest.mark.django_db(databases=["default", "counters"], transaction=True)
 @rates(anon="3/min")
+@in_one_cache("database")
 def test_the_count_lives_in_the_shared_cache_where_every_worker_sees_it():
     assert statuses(client_from("10.0.0.7"), 2) == [200, 200]
 
@@ -198,6 +232,7 @@ def caches_in_a_fresh_process(env: dict[str, str]) -> dict:
 
 
 @pytest.mark.slow
+@in_one_cache("database")
 def test_settings_choose_redis_when_redis_url_is_set_and_the_database_otherwise(subprocess_env):
     env = {**subprocess_env, "DJANGO_SETTINGS_MODULE": "config.settings.base"}
     env.pop("REDIS_URL", None)
@@ -213,26 +248,16 @@ def test_settings_choose_redis_when_redis_url_is_set_and_the_database_otherwise(
 
 
 @pytest.fixture
-def redis_db():
-    """The Redis server this machine and CI run; its absence is a failure, not a reason to skip."""
-    client = redis.Redis.from_url(REDIS_LOCATION, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.RedisError as exc:
-        pytest.fail(
-            f"Redis is not reachable at {REDIS_LOCATION} ({exc}). The throttling tests need a Redis server "
-            "on 127.0.0.1:6379 (start one with `redis-server`).",
-            pytrace=False,
-        )
-    client.flushdb()
+def redis_db(shared_cache):
+    """Redis database 15, which the `redis` runs of these tests count in."""
+    client = _redis_or_fail()
     yield client
-    client.flushdb()
     client.close()
 
 
+@in_one_cache("redis")
 def test_throttling_counts_in_redis_when_it_is_the_cache(redis_db):
-    redis_cache = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_LOCATION}}
-    with override_settings(CACHES=redis_cache), rates(anon="2/min"):
+    with rates(anon="2/min"):
         client = client_from("10.0.1.1")
         assert statuses(client, 2) == [200, 200]
         assert_throttled(client.get(REGIONS))
@@ -243,6 +268,7 @@ def test_throttling_counts_in_redis_when_it_is_the_cache(redis_db):
         assert 0 < redis_db.ttl(key) <= 60
 
 
+@in_one_cache("redis")
 def test_the_redis_cache_builds_one_client_per_server_not_one_per_call():
     """Django's own backend built a `redis.Redis` on every get and set (0.3 ms of CPU each, twice a request)."""
     single = RedisCache(REDIS_LOCATION, {})._cache
@@ -259,3 +285,56 @@ def test_the_redis_cache_builds_one_client_per_server_not_one_per_call():
     assert reader.connection_pool.connection_kwargs["host"] == "replica"
     assert primary_and_replica.get_client(write=True) is writer
     assert primary_and_replica.get_client(write=False) is reader
+
+
+@rates(anon="3/min")
+def test_a_request_leaves_the_allowance_a_minute_later_and_retry_after_says_when(monkeypatch):
+    # The same decisions and the same Retry-After from DRF's history in the database cache and from the
+    # Redis script, on a clock the test moves.
+    clock = [1_000_000.0]
+    monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: clock[0])
+    client = client_from("10.0.2.1")
+
+    def at(seconds: float):
+        clock[0] = 1_000_000.0 + seconds
+        return client.get(REGIONS)
+
+    assert [at(t).status_code for t in (0, 10, 20)] == [200, 200, 200]
+    refused = at(30)
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert refused["Retry-After"] == "30"  # the request at 0 leaves the minute at 60
+    assert at(59.5).status_code == HTTPStatus.TOO_MANY_REQUESTS  # a refusal is not counted
+    assert at(60).status_code == HTTPStatus.OK  # the request at 0 is a minute old: it no longer counts
+    refused = at(61)
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert refused["Retry-After"] == "9"  # the request at 10 leaves at 70
+    assert [at(t).status_code for t in (200, 201, 202, 203)] == [200, 200, 200, 429]
+
+
+@in_one_cache("redis")
+@rates(anon="100/min")
+def test_with_redis_a_request_costs_the_throttle_one_round_trip(monkeypatch, redis_db):
+    client = client_from("10.0.2.2")
+    assert client.get(REGIONS).status_code == HTTPStatus.OK  # loads the script on the server once
+    commands = []
+    execute = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        commands.append(args[0])
+        return execute(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    assert statuses(client, 3) == [200, 200, 200]
+    assert commands == ["EVALSHA"] * 3
+    assert redis_db.llen(cache.make_key("throttle_anon_10.0.2.2")) == 4
+
+
+@in_one_cache("redis")
+@rates(anon="2/min")
+def test_a_history_the_previous_release_left_in_redis_is_started_afresh(redis_db):
+    # DRF's own throttle kept a pickled list under the same key; a worker of the new release meets it once.
+    cache.set("throttle_anon_10.0.2.3", [time.time()] * 5, 60)
+    client = client_from("10.0.2.3")
+    assert statuses(client, 2) == [200, 200]
+    assert_throttled(client.get(REGIONS))
+    assert redis_db.type(cache.make_key("throttle_anon_10.0.2.3")) == b"list"
