@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -23,7 +25,7 @@ from config.renderers import JSONRenderer
 from core.querysets import KeyedStatement
 
 WRITE_ACTIONS = {"update", "partial_update", "destroy"}
-# `TrackerViewSet._fetch`'s statements, per viewset class, action, format, key field and columns.
+# `TrackerViewSet._statements`, per viewset class, action, format, key field and columns.
 _STATEMENTS: dict[tuple, KeyedStatement] = {}
 
 
@@ -52,9 +54,13 @@ class TrackerViewSet(viewsets.ModelViewSet):
     csv_filename = "export"
     # True where `get_queryset` depends on the action and the accepted format only, never on the request's
     # user, parameters or URL: a record's version (a 304) is then read by a statement compiled once per
-    # process (`_fetch`). Not for nested collections, whose querysets filter by the parent in the URL.
+    # process (`_statements`). Not for nested collections, whose querysets filter by the parent in the URL.
     # tests/config/test_keyed_statements.py holds every viewset that says so to it.
     fixed_querysets = False
+    # Where PostgreSQL writes a record's JSON detail: the columns the detail's statement reads, the last one
+    # the JSON (`detail_json`); `get_queryset` gives the queryset holding them when `_detail_from_sql()`, and
+    # `detail_data` turns the record into the answer. Needs `fixed_querysets`.
+    detail_row_columns: tuple[str, ...] = ()
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):
@@ -92,7 +98,22 @@ class TrackerViewSet(viewsets.ModelViewSet):
             return self.detail_serializer_class
         return super().get_serializer_class()
 
+    def _detail_from_sql(self) -> bool:
+        """A JSON detail of a viewset with `detail_row_columns` is written by PostgreSQL. (The browsable API's
+        forms read the record's fields, which the detail's statement leaves out.)"""
+        if not self.detail_row_columns or getattr(self, "swagger_fake_view", False) or self.action != "retrieve":
+            return False
+        return self.accepted_format == "json"
+
     def get_object(self):
+        if self._detail_from_sql():
+            # One row of the detail's queryset, read by a statement compiled once (`_statements`).
+            for statement, key in self._statements(self.detail_row_columns):
+                obj = statement.fetch_record(key)
+                if obj is not None:
+                    self.check_object_permissions(self.request, obj)
+                    return obj
+            raise Http404
         queryset = self.get_queryset()
         if self.action == "history":
             # The history needs the record's key only, not the related rows a detail prefetches.
@@ -112,8 +133,11 @@ class TrackerViewSet(viewsets.ModelViewSet):
     def _current_version(self) -> int | None:
         """The version of the record the URL names, found as `get_object` finds it, or None."""
         if self.fixed_querysets:
-            row = self._fetch(("version",))
-            return None if row is None else row[0]
+            for statement, key in self._statements(("version",)):
+                row = statement.fetch(key)
+                if row is not None:
+                    return row[0]
+            return None
         queryset = self.get_queryset().prefetch_related(None)
         for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
             version = queryset.filter(**lookup).values_list("version", flat=True).first()
@@ -121,20 +145,19 @@ class TrackerViewSet(viewsets.ModelViewSet):
                 return version
         return None
 
-    def _fetch(self, columns: tuple[str, ...]) -> tuple | None:
-        """`columns` of the record the URL names, found as `get_object` finds it, or None; by statements
-        compiled once per process and viewset, action, format and key field (`KeyedStatement`). Only
-        for `fixed_querysets`: the statement is compiled from the first request's queryset."""
+    def _statements(self, columns: tuple[str, ...]) -> Iterator[tuple[KeyedStatement, str]]:
+        """The statements reading `columns` of the record the URL names, each with its key, in the order
+        `get_object` tries the lookups. Compiled once per process and viewset, action, format and key field
+        (`KeyedStatement`), from the first request's queryset: only for `fixed_querysets`."""
+        if not self.fixed_querysets:
+            raise ImproperlyConfigured(f"{type(self).__name__} reads by compiled statements without fixed_querysets")
         for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
             [(field, value)] = lookup.items()
-            key = (type(self), self.action, self.accepted_format, field, columns)
-            statement = _STATEMENTS.get(key)
+            cache_key = (type(self), self.action, self.accepted_format, field, columns)
+            statement = _STATEMENTS.get(cache_key)
             if statement is None:
-                statement = _STATEMENTS[key] = KeyedStatement(self.get_queryset(), field, columns)
-            row = statement.fetch(value)
-            if row is not None:
-                return row
-        return None
+                statement = _STATEMENTS[cache_key] = KeyedStatement(self.get_queryset(), field, columns)
+            yield statement, value
 
     def _lock(self, queryset, obj):
         """Lock the row until the request's transaction ends and return the record as it is now.

@@ -67,6 +67,7 @@ class KeyedStatement:
 
     def __init__(self, queryset: QuerySet, field: str, columns: tuple[str, ...]) -> None:
         self.model = queryset.model
+        self.columns = columns
         self.field = self.model._meta.pk if field == "pk" else self.model._meta.get_field(field)
         if isinstance(self.field, models.IntegerField):
             sentinel = _INT_SENTINEL
@@ -87,8 +88,25 @@ class KeyedStatement:
 
     def fetch(self, key: str) -> tuple | None:
         """The columns of the record whose `field` is `key`, or None. `key` is as a URL gives it (text)."""
+        return self._run(key)[1]
+
+    def fetch_record(self, key: str) -> Model | None:
+        """The record whose `field` is `key`, or None, as the ORM builds one from `only()` and `annotate()`:
+        the model's columns among `columns` set (the others deferred), the rest as attributes."""
+        alias, row = self._run(key)
+        if row is None:
+            return None
+        values = dict(zip(self.columns, row, strict=True))
+        names = [field.attname for field in self.model._meta.concrete_fields if field.attname in values]
+        record = self.model.from_db(alias, names, [values.pop(name) for name in names])
+        for name, value in values.items():
+            setattr(record, name, value)
+        return record
+
+    def _run(self, key: str) -> tuple[str, tuple | None]:
         params = self.params.copy()
         params[self.position] = self.field.get_prep_value(key)
-        with connections[router.db_for_read(self.model)].cursor() as cursor:
+        alias = router.db_for_read(self.model)
+        with connections[alias].cursor() as cursor:
             cursor.execute(self.sql, params)
-            return cursor.fetchone()
+            return alias, cursor.fetchone()

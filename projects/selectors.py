@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +13,6 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import (
     DecimalField,
-    F,
     Func,
     JSONField,
     Model,
@@ -27,10 +25,10 @@ from django.db.models import (
 from django.db.models.base import DEFERRED
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
-from rest_framework import serializers
 
 from core.choices import BOUND_QUALIFIERS, Qualifier
 from core.querysets import built_once, compiled
+from core.sql_json import JSONBuildObject, json_summary, timestamp_field, write_timestamps
 from industries.models import Industry
 from projects.models import (
     Figure,
@@ -91,43 +89,17 @@ def industry_codes() -> ArraySubquery:
     return ArraySubquery(Industry.objects.filter(projects=OuterRef("pk")).order_by("code", "id").values("code"))
 
 
-class JSONBuildObject(Func):
-    """`json_build_object(key, value, ...)`: a JSON object with its keys in the order given.
-
-    (Django's `JSONObject` builds jsonb, which sorts the keys: shorter ones first.)
-    """
-
-    function = "json_build_object"
-    output_field = JSONField()
-
-    def __init__(self, **fields: Any) -> None:
-        arguments: list[Any] = []
-        for key, value in fields.items():
-            arguments += [Cast(Value(key), TextField()), F(value) if isinstance(value, str) else value]
-        super().__init__(*arguments)
-
-
-def _summary(model: type[Model], key: str, fields: tuple[str, ...], **nested: Any) -> Subquery:
-    """The JSON summary (`fields`, then `nested`) of the `model` record whose id is the outer row's `key`,
-    or null: a correlated subquery, so that the row's JSON needs no join of the outer query."""
-    values: dict[str, Any] = {name: name for name in fields}
-    values.update(nested)
-    return Subquery(
-        model.objects.filter(pk=OuterRef(key)).values(json=JSONBuildObject(**values)), output_field=JSONField()
-    )
-
-
 # The timestamps of a row, which the list serializer writes in the request's time zone (see `project_rows`).
 ROW_TIMESTAMPS = ("created_at", "updated_at")
 
 
 def _citation(key: str) -> Subquery:
     """The summary of the citation whose id is the outer row's `key`, as `citation_field` writes it, or null."""
-    return _summary(
+    return json_summary(
         Citation,
         key,
         ("id",),
-        source=_summary(Source, "source_id", ("id", "slug", "title")),
+        source=json_summary(Source, "source_id", ("id", "slug", "title")),
         locator="locator",
         quote="quote",
     )
@@ -142,8 +114,8 @@ def _row_fields() -> dict[str, Any]:
         "name_zh": "name_zh",
         "aliases": "aliases",
         "kind": "kind",
-        "programme": _summary(Project, "programme_id", ("id", "slug", "name", "name_zh")),
-        "region": _summary(Region, "region_id", ("code", "name", "name_zh", "level")),
+        "programme": json_summary(Project, "programme_id", ("id", "slug", "name", "name_zh")),
+        "region": json_summary(Region, "region_id", ("code", "name", "name_zh", "level")),
         "industries": industry_codes(),
         "stage": "stage",
         "stage_reason": "stage_reason",
@@ -190,18 +162,12 @@ def project_row_queryset() -> QuerySet[Project]:
     return Project.objects.only("id", *ROW_TIMESTAMPS).order_by("name", "id")
 
 
-def _timestamp_field() -> serializers.DateTimeField:
-    """The serializers' `DateTimeField`, with the request's time zone looked up once (DRF's field looks it up for
-    every value: a third of the time of writing a page's rows)."""
-    return serializers.DateTimeField(default_timezone=serializers.DateTimeField().default_timezone())
-
-
 def project_rows(projects: list[Project]) -> list[dict[str, Any]]:
     """The rows of a JSON list page, from `project_row_queryset`'s records.
 
     The timestamps are written as the serializer writes them (its `DateTimeField`), in the request's time zone.
     """
-    timestamp = _timestamp_field()
+    timestamp = timestamp_field()
     rows = []
     for project in projects:
         row = orjson.loads(project.row_json)
@@ -315,12 +281,9 @@ def project_detail(project: Project) -> dict[str, Any]:
     """The detail of a `project_detail_row_queryset` record, with every timestamp written as the serializers
     write them (DRF's `DateTimeField`), in the request's time zone."""
     detail = orjson.loads(project.detail_json)
-    timestamp = _timestamp_field()
-    records = [detail, *(record for relation in FOLDED_TIMESTAMPED for record in detail[relation])]
-    for record in records:
-        for name in ROW_TIMESTAMPS:
-            value = record[name]
-            record[name] = None if value is None else timestamp.to_representation(dt.datetime.fromisoformat(value))
+    write_timestamps(
+        [detail, *(record for relation in FOLDED_TIMESTAMPED for record in detail[relation])], ROW_TIMESTAMPS
+    )
     return detail
 
 

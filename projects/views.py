@@ -1,4 +1,3 @@
-from django.db import router
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -204,6 +203,7 @@ class ProjectViewSet(TrackerViewSet):
     lookup_fields = ("pk", "slug")
     csv_filename = "projects"
     fixed_querysets = True
+    detail_row_columns = DETAIL_ROW_COLUMNS
 
     def get_queryset(self) -> QuerySet[Project]:
         if self.action == "list" and self.accepted_format == "csv":
@@ -221,28 +221,6 @@ class ProjectViewSet(TrackerViewSet):
         if getattr(self, "swagger_fake_view", False) or self.action != "list":
             return False
         return self.accepted_format in ("json", "api")
-
-    def _detail_from_sql(self) -> bool:
-        """A JSON detail has its JSON written by PostgreSQL. (The browsable API's forms read the record's fields,
-        which the detail's statement leaves out.)"""
-        if getattr(self, "swagger_fake_view", False) or self.action != "retrieve":
-            return False
-        return self.accepted_format == "json"
-
-    def get_object(self) -> Project:
-        if not self._detail_from_sql():
-            return super().get_object()
-        # A JSON detail is one row of `project_detail_row_queryset`, read by a statement compiled once.
-        row = self._fetch(DETAIL_ROW_COLUMNS)
-        if row is None:
-            raise Http404
-        values = dict(zip(DETAIL_ROW_COLUMNS, row, strict=True))
-        # As the ORM builds a record from `only()`: the columns read, in the model's order; the rest deferred.
-        names = [field.attname for field in Project._meta.concrete_fields if field.attname in values]
-        project = Project.from_db(router.db_for_read(Project), names, [values[name] for name in names])
-        project.detail_json = values["detail_json"]
-        self.check_object_permissions(self.request, project)
-        return project
 
     def detail_data(self, project: Project) -> dict:
         return project_detail(project) if self._detail_from_sql() else super().detail_data(project)

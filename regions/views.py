@@ -1,12 +1,9 @@
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, QuerySet
-from django.db.models.functions import JSONObject
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
 from config.viewsets import TrackerViewSet
-from core.querysets import built_once
 from regions.filters import RegionFilterSet
 from regions.models import Region
+from regions.selectors import DETAIL_ROW_COLUMNS, region_detail, region_detail_queryset, region_detail_row_queryset
 from regions.serializers import RegionDetailSerializer, RegionSerializer
 
 # OpenAPI example: the article's data as the API serves it with the seed loaded
@@ -55,6 +52,7 @@ class RegionViewSet(TrackerViewSet):
     development zones and blocks inside them (by internal code)."""
 
     fixed_querysets = True
+    detail_row_columns = DETAIL_ROW_COLUMNS
     queryset = Region.objects.select_related("parent").order_by("code", "id")
     serializer_class = RegionSerializer
     detail_serializer_class = RegionDetailSerializer
@@ -64,19 +62,11 @@ class RegionViewSet(TrackerViewSet):
     csv_filename = "regions"
 
     def get_queryset(self):
+        if self._detail_from_sql():
+            return region_detail_row_queryset()
         if self.action != "list":
             return region_detail_queryset()
         return super().get_queryset()
 
-
-@built_once
-def region_detail_queryset() -> QuerySet[Region]:
-    """A region with its ancestors and children as arrays of summaries in its own row: one query, not three
-    (built once: building the two subqueries costs more CPU than the statement takes to run)."""
-    summary = JSONObject(code="code", name="name", name_zh="name_zh", level="level")
-    above = Region.objects.filter(path__ancestor_of=OuterRef("path")).exclude(pk=OuterRef("pk"))
-    below = Region.objects.filter(parent=OuterRef("pk"))
-    return RegionViewSet.queryset.annotate(
-        ancestor_summaries=ArraySubquery(above.order_by("path").values(json=summary)),
-        child_summaries=ArraySubquery(below.order_by("code", "id").values(json=summary)),
-    )
+    def detail_data(self, region: Region) -> dict:
+        return region_detail(region) if self._detail_from_sql() else super().detail_data(region)
