@@ -10,19 +10,24 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 
 import pytest
 import redis
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connections
 from django.test import override_settings
 from knox.models import AuthToken
-from rest_framework.test import APIClient
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.cache import RedisCache
+from config.throttling import AnonThrottle
 from tests.conftest import REPO
 from tests.contract import error_of
 from tests.factories import PASSWORD, UserFactory
@@ -338,3 +343,24 @@ def test_a_history_the_previous_release_left_in_redis_is_started_afresh(redis_db
     assert statuses(client, 2) == [200, 200]
     assert_throttled(client.get(REGIONS))
     assert redis_db.type(cache.make_key("throttle_anon_10.0.2.3")) == b"list"
+
+
+@in_one_cache("redis")
+@rates(anon="5/min")
+def test_in_redis_clients_racing_for_an_allowance_get_exactly_the_allowance(redis_db):
+    # DRF's own throttle reads the history, then writes it back: two servers may both read the same count and
+    # both let a request through. The script checks and records in one atomic step.
+    racers = 20
+    start = threading.Barrier(racers)
+
+    def one_request(_: int) -> bool:
+        request = Request(APIRequestFactory().get(REGIONS, REMOTE_ADDR="10.0.3.1"))
+        request.user = AnonymousUser()
+        throttle = AnonThrottle()
+        start.wait()
+        return throttle.allow_request(request, view=None)
+
+    with ThreadPoolExecutor(racers) as pool:
+        allowed = list(pool.map(one_request, range(racers)))
+    assert allowed.count(True) == 5
+    assert redis_db.llen(cache.make_key("throttle_anon_10.0.3.1")) == 5
