@@ -53,9 +53,10 @@ class TrackerViewSet(viewsets.ModelViewSet):
     detail_serializer_class = None
     csv_filename = "export"
     # True where `get_queryset` depends on the action and the accepted format only, never on the request's
-    # user, parameters or URL: a record's version (a 304) is then read by a statement compiled once per
-    # process (`_statements`). Not for nested collections, whose querysets filter by the parent in the URL.
-    # tests/config/test_keyed_statements.py holds every viewset that says so to it.
+    # user, parameters or URL: a record's version (a 304), and its JSON detail with `detail_row_columns`, are
+    # then read by statements compiled once per process (`_statements`). Not for nested collections, whose
+    # querysets filter by the parent in the URL. tests/config/test_keyed_statements.py holds every viewset
+    # that says so to it.
     fixed_querysets = False
     # Where PostgreSQL writes a record's JSON detail: the columns the detail's statement reads, the last one
     # the JSON (`detail_json`); `get_queryset` gives the queryset holding them when `_detail_from_sql()`, and
