@@ -10,9 +10,14 @@ Server-side binding cannot send two statements in one call, and django-pghistory
 (`SELECT set_config(...); INSERT ...`) in front of every statement of a request that writes. So a
 cursor binds on the server only while no execute wrapper is installed on the connection (pghistory
 installs one for the length of its context); everything else keeps Django's client-side binding.
+
+With persistent connections Django also checks each one (`SELECT 1`) before a request's first statement;
+a connection that answered less than half a second ago is trusted instead (`DatabaseWrapper`).
 """
 
 from __future__ import annotations
+
+import time
 
 import psycopg
 from django.db.backends.postgresql import base, operations
@@ -20,6 +25,8 @@ from psycopg import _queries
 
 # PostgreSQL's protocol carries at most 65,535 parameters in one statement; client-side binding has no limit.
 MAX_PARAMETERS = 65_535
+# A connection that answered a statement this recently is not health-checked (`DatabaseWrapper`).
+ALIVE_BYPASS_SECONDS = 0.5
 
 # psycopg finds a statement's placeholders by scanning its text with a regular expression, and keeps the
 # result (in an LRU cache of 128 statements) only for statements of at most 4 KiB and 50 parameters. A
@@ -44,8 +51,12 @@ class ServerBindingCursor(base.ServerBindingCursor):
 
     def execute(self, query, params=None, **kwargs):
         if params is not None and len(params) > MAX_PARAMETERS:
-            return super().execute(self.mogrify(query, params), **kwargs)
-        return super().execute(query, params, **kwargs)
+            result = super().execute(self.mogrify(query, params), **kwargs)
+        else:
+            result = super().execute(query, params, **kwargs)
+        # The server answered: the connection is alive now (`DatabaseWrapper.close_if_health_check_failed`).
+        self.connection.answered_at = time.monotonic()
+        return result
 
 
 class DatabaseOperations(operations.DatabaseOperations):
@@ -62,6 +73,27 @@ class DatabaseOperations(operations.DatabaseOperations):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+
+    def close_if_health_check_failed(self) -> None:
+        """Django's health check (CONN_HEALTH_CHECKS), except for a connection that answered a statement less
+        than `ALIVE_BYPASS_SECONDS` ago.
+
+        Django checks a persistent connection with `SELECT 1` before the first statement of every request: a
+        second round trip for a read that is one statement, on every request of a busy worker. A connection
+        that answered moments ago is trusted instead, as HikariCP does (`aliveBypassWindowMs`, 500 ms by
+        default). What that risks: a server restarted within that moment fails the next request's statement
+        (a 500) instead of being noticed by the check; Django then drops the connection, as it does for any
+        connection that errs, and the request after it connects afresh.
+        """
+        answered_at = getattr(self.connection, "answered_at", None)
+        if (
+            not self.health_check_done
+            and answered_at is not None
+            and time.monotonic() - answered_at < ALIVE_BYPASS_SECONDS
+        ):
+            self.health_check_done = True
+            return
+        super().close_if_health_check_failed()
 
     def create_cursor(self, name=None):
         if name is not None or self.execute_wrappers:

@@ -3,13 +3,16 @@ pghistory's context bound by the client, as Django binds everything."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pghistory
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from psycopg import _queries
 
 from config.database import PREPARE_THRESHOLD, database_config, pooled
+from config.postgresql.base import ALIVE_BYPASS_SECONDS
 from core.querysets import KeyedStatement
 from projects.models import Project
 from projects.selectors import DETAIL_ROW_COLUMNS, project_detail_row_queryset
@@ -80,3 +83,53 @@ def test_a_projects_detail_statement_is_scanned_for_placeholders_once_per_proces
     assert statement.fetch(str(project.pk))[0] == project.pk
     after = _queries._query2pg.cache_info()
     assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+
+
+@pytest.fixture
+def health_checks() -> Iterator[list[bool]]:
+    """Health checks on for the test's connection, as CONN_HEALTH_CHECKS turns them on with persistent connections;
+    the list records each check Django makes."""
+    checks: list[bool] = []
+    wrapper = connections["default"]
+    is_usable = wrapper.is_usable
+
+    def checked() -> bool:
+        checks.append(True)
+        return is_usable()
+
+    enabled = wrapper.health_check_enabled
+    wrapper.health_check_enabled, wrapper.is_usable = True, checked
+    try:
+        yield checks
+    finally:
+        wrapper.health_check_enabled = enabled
+        del wrapper.is_usable
+
+
+def a_new_request_reads() -> None:
+    # What Django does between requests (`close_old_connections`): the next cursor is checked again.
+    connection.health_check_done = False
+    assert list(Project.objects.values_list("id", flat=True)[:1]) is not None
+
+
+def test_a_connection_that_answered_moments_ago_is_not_checked_again(health_checks):
+    Project.objects.exists()  # the connection answers
+    a_new_request_reads()
+    a_new_request_reads()
+    assert health_checks == []
+
+
+def test_a_connection_that_answered_longer_ago_is_checked_before_its_next_statement(health_checks):
+    Project.objects.exists()
+    connection.connection.answered_at -= ALIVE_BYPASS_SECONDS + 0.1
+    a_new_request_reads()
+    assert health_checks == [True]
+    # The check is once per request: its second statement goes without.
+    Project.objects.exists()
+    assert health_checks == [True]
+
+
+def test_a_connection_that_never_answered_a_read_is_checked(health_checks):
+    connection.connection.answered_at = None
+    a_new_request_reads()
+    assert health_checks == [True]
