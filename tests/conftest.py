@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from rest_framework.test import APIClient
+
+from core.seed import seed_load
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,6 +33,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def article(django_db_setup, django_db_blocker):
+    """The article's records, loaded once for the module that uses this (each test rolls back its own changes)
+    and removed after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed_load()
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from companies.filters import CompanyFilterSet
 from companies.models import Company
 from core.search import MAX_SEARCH_LENGTH
-from core.seed import seed_load
 from projects.filters import ProjectFilterSet
 from projects.models import Project
 from regions.filters import RegionFilterSet
@@ -18,19 +17,11 @@ from regions.models import Region
 from tests.contract import client_for, error_of
 from tests.factories import ProjectFactory
 
-pytestmark = pytest.mark.django_db
+# The article's records, loaded once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("article")]
 
 SEARCHABLE = ["projects", "companies", "regions", "industries"]
 KELUN_PROJECT = "kelun-longquan-high-end-preparation-health-food"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def article(django_db_setup, django_db_blocker):
-    """The article's records, loaded once for the module (each test rolls back its own changes) and removed after."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        seed_load()
-        yield
-        transaction.set_rollback(True)
 
 
 def found(collection: str, term: str) -> set[str]:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 
 from companies.credit_code import credit_code_check_character, organisation_code_check_character
 from companies.filters import CompanyFilterSet
 from companies.models import Company
-from core.seed import seed_load
 from industries.models import Industry
 from regions.models import Region
 from tests.contract import client_for, error_of
 from tests.factories import CompanyFactory
 
-pytestmark = pytest.mark.django_db
+# The article's records, loaded once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("article")]
 
 DONGYI = "zhejiang-dongyi-magnetic"
 KELUN = "sichuan-kelun-pharmaceutical"
@@ -26,15 +25,6 @@ WERIDE = "weride"
 QINGTIAN_CENTER = "qingtian-innovation-empowerment-center"
 
 DOCUMENTED_FILTERS = ["region", "industry", "parent", "credit_code", "kind", "search"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def article(django_db_setup, django_db_blocker):
-    """The article's records, loaded once for the module (each test rolls back its own changes) and removed after."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        seed_load()
-        yield
-        transaction.set_rollback(True)
 
 
 def slugs(query: str) -> set[str]:

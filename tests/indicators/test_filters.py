@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 
-from core.seed import seed_load
 from indicators.filters import ObservationFilterSet
 from indicators.models import Indicator
 from regions.models import Region
 from tests.contract import client_for, error_of
 from tests.factories import ObservationFactory
 
-pytestmark = pytest.mark.django_db
+# The article's records, loaded once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("article")]
 
 DOCUMENTED_FILTERS = ["region", "indicator", "period", "period_from", "period_to", "is_derived"]
 LISHUI_H1 = {
@@ -24,15 +23,6 @@ LISHUI_H1 = {
     ("iva-growth-high-tech", "331100", "2024-H1"),
 }
 DERIVED = {("gdp-growth", "CN", "2024-H1"), ("gdp-growth", "330000", "2024-H1")}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def article(django_db_setup, django_db_blocker):
-    """The article's records, loaded once for the module (each test rolls back its own changes) and removed after."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        seed_load()
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Prefetch
 from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
 
-from core.seed import seed_load
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
 from projects.selectors import project_detail_queryset, project_list_queryset
 from projects.serializers import ProjectDetailSerializer
@@ -28,16 +27,8 @@ from tests.factories import (
     StaffUserFactory,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module", autouse=True)
-def article(django_db_setup, django_db_blocker):
-    """The article's records, loaded once for the module (each test rolls back its own changes) and removed after."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        seed_load()
-        yield
-        transaction.set_rollback(True)
+# The article's records, loaded once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("article")]
 
 
 def prefetched(pk: int) -> Project:

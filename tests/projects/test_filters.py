@@ -6,9 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 
-from core.seed import seed_load
 from industries.models import Industry
 from projects.filters import ProjectFilterSet
 from projects.models import Project
@@ -16,7 +14,8 @@ from regions.models import Region
 from tests.contract import client_for, error_of
 from tests.factories import CompanyFactory, MilestoneFactory, ParticipantFactory, ProjectFactory
 
-pytestmark = pytest.mark.django_db
+# The article's records, loaded once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("article")]
 
 KELUN = "kelun-longquan-high-end-preparation-health-food"
 BAIQIAO = "baiqiao-beautiful-healthy-projects"
@@ -31,15 +30,6 @@ DOCUMENTED_FILTERS = [
     "region", "stage", "industry", "company", "investor", "min_investment", "max_investment", "has_investment",
     "milestone_after", "milestone_before", "milestone_stage", "kind", "programme", "search",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module", autouse=True)
-def article(django_db_setup, django_db_blocker):
-    """The article's records, loaded once for the module (each test rolls back its own changes) and removed after."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        seed_load()
-        yield
-        transaction.set_rollback(True)
 
 
 def slugs(query: str) -> set[str]:

@@ -7,26 +7,18 @@ import datetime as dt
 import json
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
 
-from core.seed import seed_load
 from regions.models import Region
 from regions.selectors import region_detail_queryset
 from regions.serializers import RegionDetailSerializer
+from tests.contract import statements
 from tests.factories import CityFactory, CountyFactory, ZoneFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module", autouse=True)
-def article(django_db_setup, django_db_blocker):
-    """The article's regions, loaded once for the module (each test rolls back its own changes) and removed after."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        seed_load()
-        yield
-        transaction.set_rollback(True)
+# The article's records, loaded once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("article")]
 
 
 def rendered(region: Region) -> bytes:
@@ -96,7 +88,7 @@ def test_the_json_detail_is_one_statement_and_the_browsable_one_goes_through_the
     county = awkward_tree()
     with CaptureQueriesContext(connection) as queries:
         answer = api_client.get(f"/api/v1/regions/{county.code}/")
-    (statement,) = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    (statement,) = statements(queries)
     assert "json_build_object" in statement
     assert answer.status_code == 200
 

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 
-from core.seed import seed_load
 from regions.filters import RegionFilterSet
 from regions.models import Region
 from tests.contract import client_for, error_of
 from tests.factories import ZoneFactory
 
-pytestmark = pytest.mark.django_db
+# The article's records, loaded once for the module (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("article")]
 
 LISHUI_COUNTIES = {"331121", "331122", "331123", "331124", "331125", "331126", "331127"}
 LISHUI_CHILDREN = {"331102", "331181", "331100-HTZ", *LISHUI_COUNTIES}
 DOCUMENTED_FILTERS = ["level", "parent", "within", "search"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def article(django_db_setup, django_db_blocker):
-    """The article's records, loaded once for the module (each test rolls back its own changes) and removed after."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        seed_load()
-        yield
-        transaction.set_rollback(True)
 
 
 def codes(query: str) -> set[str]:
