@@ -60,7 +60,7 @@ class TrackerViewSet(viewsets.ModelViewSet):
     fixed_querysets = False
     # Where PostgreSQL writes a record's JSON detail: the columns the detail's statement reads, the last one
     # the JSON (`detail_json`); `get_queryset` gives the queryset holding them when `_detail_from_sql()`, and
-    # `detail_data` turns the record into the answer. Needs `fixed_querysets`.
+    # `detail_from_row` turns the record read into the answer. Needs `fixed_querysets`.
     detail_row_columns: tuple[str, ...] = ()
 
     @classmethod
@@ -193,8 +193,13 @@ class TrackerViewSet(viewsets.ModelViewSet):
         return Response(self.detail_data(obj), headers={"ETag": etag})
 
     def detail_data(self, obj):
-        """What a detail answers for the record: its detail serializer's data (a viewset may write it otherwise)."""
-        return self.get_serializer(obj).data
+        """What a detail answers for the record: the JSON PostgreSQL wrote (`detail_from_row`), else its detail
+        serializer's data (a viewset may write it otherwise)."""
+        return self.detail_from_row(obj) if self._detail_from_sql() else self.get_serializer(obj).data
+
+    def detail_from_row(self, obj) -> dict:
+        """The answer for a record read with `detail_row_columns`."""
+        raise NotImplementedError(f"{type(self).__name__} declares detail_row_columns without detail_from_row")
 
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)

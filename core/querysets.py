@@ -85,6 +85,8 @@ class KeyedStatement:
             raise ValueError(f"the key is not one parameter of {self.sql!r}")
         self.params = list(params)
         self.position = positions[0]
+        # For `fetch_record`: the model's columns among `columns`, in the model's order (as `from_db` takes them).
+        self._attnames = [f.attname for f in self.model._meta.concrete_fields if f.attname in columns]
 
     def fetch(self, key: str) -> tuple | None:
         """The columns of the record whose `field` is `key`, or None. `key` is as a URL gives it (text)."""
@@ -97,8 +99,7 @@ class KeyedStatement:
         if row is None:
             return None
         values = dict(zip(self.columns, row, strict=True))
-        names = [field.attname for field in self.model._meta.concrete_fields if field.attname in values]
-        record = self.model.from_db(alias, names, [values.pop(name) for name in names])
+        record = self.model.from_db(alias, self._attnames, [values.pop(name) for name in self._attnames])
         for name, value in values.items():
             setattr(record, name, value)
         return record

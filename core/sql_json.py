@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import F, Func, JSONField, Model, OuterRef, Subquery, TextField, Value
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import F, Func, JSONField, Model, OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Cast
 from rest_framework import serializers
 
@@ -32,6 +33,11 @@ class JSONBuildObject(Func):
         for key, value in fields.items():
             arguments += [Cast(Value(key), TextField()), F(value) if isinstance(value, str) else value]
         super().__init__(*arguments)
+
+
+def json_array(rows: QuerySet) -> Func:
+    """`rows` (a `.values(json=...)` subquery) as a JSON array, in their order; an empty array when there are none."""
+    return Func(ArraySubquery(rows), function="array_to_json", output_field=JSONField())
 
 
 def json_summary(model: type[Model], key: str, fields: tuple[str, ...], **nested: Any) -> Subquery:

@@ -28,7 +28,7 @@ from django.db.models.functions import Cast, JSONObject
 
 from core.choices import BOUND_QUALIFIERS, Qualifier
 from core.querysets import built_once, compiled
-from core.sql_json import JSONBuildObject, json_summary, timestamp_field, write_timestamps
+from core.sql_json import JSONBuildObject, json_array, json_summary, timestamp_field, write_timestamps
 from industries.models import Industry
 from projects.models import (
     Figure,
@@ -248,7 +248,7 @@ def _records_json(relation: str) -> Func:
     rows = queryset.filter(**{_back_to_project(relation): OuterRef("pk")}).values(
         json=JSONBuildObject(**_json_fields(queryset.model, fields))
     )
-    return Func(ArraySubquery(rows), function="array_to_json", output_field=JSONField())
+    return json_array(rows)
 
 
 @functools.cache

@@ -222,8 +222,8 @@ class ProjectViewSet(TrackerViewSet):
             return False
         return self.accepted_format in ("json", "api")
 
-    def detail_data(self, project: Project) -> dict:
-        return project_detail(project) if self._detail_from_sql() else super().detail_data(project)
+    def detail_from_row(self, project: Project) -> dict:
+        return project_detail(project)
 
     def page_annotations(self) -> dict:
         """What the pagination adds to the final statement of a page (config.pagination): the rows' JSON."""

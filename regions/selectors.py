@@ -7,12 +7,12 @@ from typing import Any
 
 import orjson
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Func, JSONField, OuterRef, QuerySet, TextField
+from django.db.models import Func, OuterRef, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
 
 from core.querysets import built_once, compiled
-from core.sql_json import JSONBuildObject, json_summary, write_timestamps
+from core.sql_json import JSONBuildObject, json_array, json_summary, write_timestamps
 from regions.models import Region
 
 # A region as other records embed it (`RegionSummarySerializer`), field for field and in its order.
@@ -20,6 +20,11 @@ SUMMARY_FIELDS = ("code", "name", "name_zh", "level")
 # What a JSON detail reads of its region: the key, the version (the ETag) and the detail's JSON.
 DETAIL_ROW_COLUMNS = ("id", "code", "version", "detail_json")
 TIMESTAMPS = ("created_at", "updated_at")
+
+
+def region_queryset() -> QuerySet[Region]:
+    """Regions as the list and the serializers read them: with their parent, in code order."""
+    return Region.objects.select_related("parent").order_by("code", "id")
 
 
 def _ancestors() -> QuerySet[Region]:
@@ -38,20 +43,15 @@ def region_detail_queryset() -> QuerySet[Region]:
     (built once: building the two subqueries costs more CPU than the statement takes to run). For the
     browsable API and writes, which go through `RegionDetailSerializer`."""
     summary = JSONObject(**{name: name for name in SUMMARY_FIELDS})
-    return (
-        Region.objects.select_related("parent")
-        .order_by("code", "id")
-        .annotate(
-            ancestor_summaries=ArraySubquery(_ancestors().values(json=summary)),
-            child_summaries=ArraySubquery(_children().values(json=summary)),
-        )
+    return region_queryset().annotate(
+        ancestor_summaries=ArraySubquery(_ancestors().values(json=summary)),
+        child_summaries=ArraySubquery(_children().values(json=summary)),
     )
 
 
 def _summaries(regions: QuerySet[Region]) -> Func:
     """`regions` as a JSON array of summaries (an empty array when there are none)."""
-    rows = regions.values(json=JSONBuildObject(**{name: name for name in SUMMARY_FIELDS}))
-    return Func(ArraySubquery(rows), function="array_to_json", output_field=JSONField())
+    return json_array(regions.values(json=JSONBuildObject(**{name: name for name in SUMMARY_FIELDS})))
 
 
 @functools.cache

@@ -3,7 +3,13 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from config.viewsets import TrackerViewSet
 from regions.filters import RegionFilterSet
 from regions.models import Region
-from regions.selectors import DETAIL_ROW_COLUMNS, region_detail, region_detail_queryset, region_detail_row_queryset
+from regions.selectors import (
+    DETAIL_ROW_COLUMNS,
+    region_detail,
+    region_detail_queryset,
+    region_detail_row_queryset,
+    region_queryset,
+)
 from regions.serializers import RegionDetailSerializer, RegionSerializer
 
 # OpenAPI example: the article's data as the API serves it with the seed loaded
@@ -53,7 +59,7 @@ class RegionViewSet(TrackerViewSet):
 
     fixed_querysets = True
     detail_row_columns = DETAIL_ROW_COLUMNS
-    queryset = Region.objects.select_related("parent").order_by("code", "id")
+    queryset = region_queryset()
     serializer_class = RegionSerializer
     detail_serializer_class = RegionDetailSerializer
     filterset_class = RegionFilterSet
@@ -68,5 +74,5 @@ class RegionViewSet(TrackerViewSet):
             return region_detail_queryset()
         return super().get_queryset()
 
-    def detail_data(self, region: Region) -> dict:
-        return region_detail(region) if self._detail_from_sql() else super().detail_data(region)
+    def detail_from_row(self, region: Region) -> dict:
+        return region_detail(region)
