@@ -50,7 +50,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ from django.db import DatabaseError, connections, router, transaction
 from django.utils import timezone, translation
 
 from config.pagination import count_cap
+from config.renderers import JSONRenderer, RenderedJSON
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +98,9 @@ MAX_ROWS = 1000
 # or an export, rarely asked for twice, and would fill the table.
 MAX_PAYLOAD_BYTES = 256 * 1024
 
-# Raised by hand when the payload's shape changes in a way the source fingerprint would miss.
-FORMAT = 1
+# Raised by hand when the payload's shape changes in a way the source fingerprint would miss. 2: the payload
+# is the renderer's bytes (U+2028 and U+2029 escaped), sent as they are.
+FORMAT = 2
 
 CACHE_TABLE_SQL = """
 CREATE TABLE projects_summarycache (
@@ -181,6 +183,7 @@ _SOURCES = (
     "config/filters.py",
     "config/pagination.py",
     "config/viewsets.py",
+    "config/renderers.py",
     "core/search.py",
 )
 
@@ -249,13 +252,15 @@ def cached_page(request: Any, *, compute: Callable[[], dict[str, Any]]) -> dict[
     return cached_answer(page_cache_key(request), compute)
 
 
-def cached_answer(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def cached_answer(key: str, compute: Callable[[], dict[str, Any]]) -> Mapping[str, Any]:
     """The answer stored under `key` (which starts with its kind, `summary:` or `page:`) for the data as it
     is now, or `compute()`'s, then stored.
 
     `compute` returns the JSON-ready payload (a serializer's data) and raises for a bad request;
-    nothing is stored then. The JSON text keeps the payload's key order, so a hit renders the same
-    bytes as the computation it stands for.
+    nothing is stored then. What is stored is the bytes `JSONRenderer` wrote for it, and a hit returns
+    them as a `RenderedJSON`, which the renderer sends as they are: a hit is the same bytes as the
+    computation it stands for, without parsing and writing them again. (Views pass the answer through
+    `config.renderers.for_renderer`.)
     """
     from projects.models import Project
 
@@ -264,7 +269,7 @@ def cached_answer(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, 
         cursor.execute(LOOKUP_SQL, [key])
         found = cursor.fetchone()
     if found is not None and found[1] is not None:
-        return orjson.loads(found[1])
+        return RenderedJSON(found[1].encode())
     data = compute()
     if found is not None:  # no generation row at all: nothing could tell when the data changed
         payload = _payload(data)
@@ -274,13 +279,17 @@ def cached_answer(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, 
 
 
 def _payload(data: dict[str, Any]) -> str | None:
-    """The answer as JSON text to store, or None when it is not to be stored (too large, or not plain JSON)."""
+    """The answer as the JSON text `JSONRenderer` writes for it, or None when it is not to be stored (too large,
+    or beyond what orjson reads back)."""
     try:
-        payload = orjson.dumps(data)
-    except TypeError:  # an integer beyond 64 bits, a lone surrogate: compute it again next time
-        logger.warning("answer cache: not storing an answer orjson cannot write", exc_info=True)
+        payload = JSONRenderer().render(data)
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            return None
+        orjson.loads(payload)  # what a hit may have to parse (an integer beyond 64 bits: compute it every time)
+    except (ValueError, UnicodeError):  # orjson.JSONDecodeError is a ValueError; so is DRF's refusal of NaN
+        logger.warning("answer cache: not storing an answer that cannot be written and read back", exc_info=True)
         return None
-    return payload.decode() if len(payload) <= MAX_PAYLOAD_BYTES else None
+    return payload.decode()
 
 
 def _store(key: str, generation: int, payload: str) -> None:

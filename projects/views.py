@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from config.renderers import for_renderer
 from config.viewsets import TrackerViewSet, is_id
 from projects.filters import ProjectFilterSet
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
@@ -238,7 +239,7 @@ class ProjectViewSet(TrackerViewSet):
             return self.get_paginated_response(project_rows(page)).data
 
         # A hit is one query and skips the filters and the pagination: only answered requests are stored.
-        return Response(cached_page(request, compute=compute))
+        return Response(for_renderer(request, cached_page(request, compute=compute)))
 
     @extend_schema(
         operation_id="projects_summary",
@@ -288,7 +289,7 @@ class ProjectViewSet(TrackerViewSet):
             return SummarySerializer(data).data
 
         # A hit is one query and skips even the filters' lookups: only valid requests are ever stored.
-        return Response(cached_summary(request.query_params, group_by=group_by, compute=compute))
+        return Response(for_renderer(request, cached_summary(request.query_params, group_by=group_by, compute=compute)))
 
 
 class ProjectChildViewSet(TrackerViewSet):

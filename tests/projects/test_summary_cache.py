@@ -49,6 +49,36 @@ def test_a_second_identical_request_is_one_query_with_the_identical_body(county,
     assert_the_repeat_is_one_lookup(lambda: client_for().get(SUMMARY, params))
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "headers"),
+    [
+        ({"format": "csv"}, {}),
+        ({}, {"HTTP_ACCEPT": "application/json; indent=2"}),
+        ({}, {"HTTP_ACCEPT": "text/csv"}),
+    ],
+)
+def test_a_hit_in_another_format_is_the_stored_answer_read_back(county, params, headers) -> None:
+    """The cache keeps the compact JSON; the CSV and indented JSON of a hit are written from it, as on a miss."""
+    ProjectFactory(region=county, name="Longquan celadon kiln")
+    params = {"group_by": "region", "region": county.parent.code, **params}
+    missed = get(params, **headers).content
+    assert cached_rows("summary:") == 1
+    hit = get(params, **headers).content
+    assert hit == missed
+    assert county.name.encode() in hit
+
+
+@pytest.mark.django_db
+def test_a_hit_on_the_browsable_api_shows_the_answer(county) -> None:
+    ProjectFactory(region=county)
+    params = {"group_by": "region", "region": county.parent.code, "format": "api"}
+    get(params)
+    hit = get(params)
+    assert hit["Content-Type"].startswith("text/html")
+    assert f"&quot;label&quot;: &quot;{county.name}&quot;".encode() in hit.content
+
+
 @committed
 def test_each_kind_of_committed_write_shows_in_the_next_summary(county) -> None:
     city = county.parent.code
