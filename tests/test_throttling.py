@@ -316,22 +316,54 @@ def test_a_request_leaves_the_allowance_a_minute_later_and_retry_after_says_when
     assert [at(t).status_code for t in (200, 201, 202, 203)] == [200, 200, 200, 429]
 
 
+# What THROTTLE_SCRIPT runs inside the server (INFO commandstats counts them too).
+SCRIPT_COMMANDS = {"type", "del", "lindex", "rpop", "llen", "lpush", "expire"}
+
+
+def commands_run(server: redis.Redis) -> dict[str, int]:
+    """How many times the server has run each command (its INFO commandstats), the INFO asking aside."""
+    stats = server.info("commandstats")
+    return {name.removeprefix("cmdstat_"): value["calls"] for name, value in stats.items() if name != "cmdstat_info"}
+
+
+def commands_since(server: redis.Redis, before: dict[str, int]) -> dict[str, int]:
+    after = commands_run(server)
+    return {name: calls - before.get(name, 0) for name, calls in after.items() if calls != before.get(name, 0)}
+
+
 @in_one_cache("redis")
 @rates(anon="100/min")
-def test_with_redis_a_request_costs_the_throttle_one_round_trip(monkeypatch, redis_db):
+def test_with_redis_a_request_costs_the_throttle_one_round_trip(redis_db):
     client = client_from("10.0.2.2")
     assert client.get(REGIONS).status_code == HTTPStatus.OK  # loads the script on the server once
-    commands = []
-    execute = redis.Redis.execute_command
-
-    def counted(self, *args, **options):
-        commands.append(args[0])
-        return execute(self, *args, **options)
-
-    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    before = commands_run(redis_db)
     assert statuses(client, 3) == [200, 200, 200]
-    assert commands == ["EVALSHA"] * 3
+    ran = commands_since(redis_db, before)
+    assert ran.pop("evalsha") == 3
+    assert set(ran) <= SCRIPT_COMMANDS  # the commands the script itself runs, in the server: no GET, no SET
     assert redis_db.llen(cache.make_key("throttle_anon_10.0.2.2")) == 4
+
+
+@in_one_cache("redis")
+@rates(anon="3/min")
+def test_a_redis_that_forgot_the_script_is_given_it_again(redis_db):
+    client = client_from("10.0.2.4")
+    assert statuses(client, 1) == [200]
+    redis_db.script_flush()  # as after a restart of a server that keeps nothing
+    assert statuses(client, 2) == [200, 200]
+    assert_throttled(client.get(REGIONS))
+    assert redis_db.llen(cache.make_key("throttle_anon_10.0.2.4")) == 3
+
+
+@in_one_cache("redis")
+@rates(anon="3/min")
+def test_a_dropped_redis_connection_is_opened_again(redis_db):
+    client = client_from("10.0.2.5")
+    assert statuses(client, 1) == [200]
+    redis_db.client_kill_filter(_type="normal", skipme=True)  # every connection but this test's own
+    assert statuses(client, 2) == [200, 200]
+    assert_throttled(client.get(REGIONS))
+    assert redis_db.llen(cache.make_key("throttle_anon_10.0.2.5")) == 3
 
 
 @in_one_cache("redis")
