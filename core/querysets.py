@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import TypeVar
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, router
 from django.db.models import Expression, Model, QuerySet
 from django.db.models.expressions import RawSQL
+from psycopg import sql as psycopg_sql
 
 Q = TypeVar("Q", bound=QuerySet)
 
@@ -60,6 +62,10 @@ class KeyedStatement:
     the key in the stand-in's place, on the database the router picks for a read of the model at that
     moment (a replica, during a request that may read from one).
 
+    The statement's other parameters are constants of our code (a JSON detail's keys: 126 of them in a
+    project's), written into its SQL as literals once, so that a `fetch` sends the key alone: psycopg
+    adapted and sent every one of them on every request.
+
     Only for a queryset that is the same for every request it serves (see
     `TrackerViewSet.fixed_querysets`), and whose columns need no conversion from the database's values
     (a `ValueError` says otherwise, at compile time).
@@ -83,8 +89,9 @@ class KeyedStatement:
         positions = [i for i, value in enumerate(params) if type(value) is type(sentinel) and value == sentinel]
         if len(positions) != 1:
             raise ValueError(f"the key is not one parameter of {self.sql!r}")
-        self.params = list(params)
-        self.position = positions[0]
+        connection = connections[DEFAULT_DB_ALIAS]
+        connection.ensure_connection()  # its adapters write the literals, as they would send the values
+        self.sql = with_literals(self.sql, params, keep=positions[0], context=connection.connection)
         # For `fetch_record`: the model's columns among `columns`, in the model's order (as `from_db` takes them).
         self._attnames = [f.attname for f in self.model._meta.concrete_fields if f.attname in columns]
 
@@ -105,9 +112,33 @@ class KeyedStatement:
         return record
 
     def _run(self, key: str) -> tuple[str, tuple | None]:
-        params = self.params.copy()
-        params[self.position] = self.field.get_prep_value(key)
         alias = router.db_for_read(self.model)
         with connections[alias].cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, [self.field.get_prep_value(key)])
             return alias, cursor.fetchone()
+
+
+# A placeholder of Django's SQL, or an escaped percent sign.
+_PLACEHOLDER = re.compile(r"%s|%%")
+
+
+def with_literals(sql: str, params: Sequence[Any], *, keep: int, context: Any) -> str:
+    """`sql` with each of its parameters `params` written in as a literal, but the one at `keep`, which stays
+    the statement's only placeholder. Literals are written by psycopg's adapters (`context`, a connection),
+    with their percent signs escaped, as the statement is still run with a parameter."""
+    index = 0
+
+    def replace(match: re.Match) -> str:
+        nonlocal index
+        if match.group() == "%%":
+            return "%%"
+        position, index = index, index + 1
+        if position == keep:
+            return "%s"
+        literal = psycopg_sql.Literal(params[position]).as_string(context)
+        return literal.replace("%", "%%")
+
+    result = _PLACEHOLDER.sub(replace, sql)
+    if index != len(params):
+        raise ValueError(f"{index} placeholders for {len(params)} parameters in {sql!r}")
+    return result

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import JSONField
 from django.db.models.functions import Cast
 from rest_framework.request import Request
@@ -19,7 +20,7 @@ from rest_framework.test import APIRequestFactory
 import config.api_router  # noqa: F401 - registers every collection on the router
 from config.routers import router
 from config.viewsets import _STATEMENTS
-from core.querysets import KeyedStatement
+from core.querysets import KeyedStatement, with_literals
 from projects.models import Project
 from projects.selectors import DETAIL_ROW_COLUMNS, project_detail_row_queryset
 from regions.models import Region
@@ -67,6 +68,26 @@ def test_a_keyed_statement_finds_what_the_orm_finds_by_id_and_by_slug():
             assert row == queryset.filter(**{field: key_of(project)}).values_list(*DETAIL_ROW_COLUMNS).first()
             assert row[:3] == (project.pk, project.slug, project.version)
         assert statement.fetch(missing) is None
+
+
+def test_a_keyed_statement_sends_the_key_alone_with_its_constants_written_into_the_sql():
+    project = ProjectFactory(name="Ceramics 100% kiln")
+    statement = KeyedStatement(project_detail_row_queryset(), "pk", DETAIL_ROW_COLUMNS)
+    assert statement.sql.count("%s") == 1
+    assert "'participants'" in statement.sql  # a JSON key, once a parameter
+    row = statement.fetch(str(project.pk))
+    assert row == project_detail_row_queryset().filter(pk=project.pk).values_list(*DETAIL_ROW_COLUMNS).first()
+
+
+def test_constants_are_written_as_psycopgs_literals_and_percent_signs_stay_escaped():
+    sql = "SELECT %s, '100%%', %s || %s, %s::text"
+    written = with_literals(sql, ["it's", 50, "5% off", "key"], keep=3, context=connection.connection)
+    assert written == "SELECT 'it''s', '100%%', 50 || '5%% off', %s::text"
+    with connection.cursor() as cursor:
+        cursor.execute(written, ["a key"])
+        assert cursor.fetchone() == ("it's", "100%", "505% off", "a key")
+    with pytest.raises(ValueError, match="3 placeholders for 4 parameters"):
+        with_literals("SELECT %s, %s, %s", [1, 2, 3, 4], keep=0, context=connection.connection)
 
 
 def test_a_keyed_statement_reads_the_row_as_it_is_now_not_as_it_was_compiled():
