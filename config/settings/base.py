@@ -112,11 +112,11 @@ MIDDLEWARE = [
     "config.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.MessageMiddleware",
     # Records the acting user and URL with every change the database's history triggers capture.
     "pghistory.middleware.HistoryMiddleware",
     # Last: it must see the outcome of authentication to count failed admin logins.
@@ -260,6 +260,7 @@ REST_FRAMEWORK = {
         "config.throttling.UserThrottle",
         "config.throttling.ScopedThrottle",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.ContentNegotiation",
     "DEFAULT_RENDERER_CLASSES": [
         "config.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
