@@ -146,6 +146,8 @@ def test_what_the_page_says_besides_the_data_has_its_own_entry(county, settings)
     # The host and scheme are in the links.
     assert page(url, HTTP_HOST="api.example.org")["next"].startswith("http://api.example.org/")
     assert page(url, secure=True)["next"].startswith("https://testserver/")
+    # So is the path the app is mounted at, behind a proxy that serves it under a prefix.
+    assert page(url, SCRIPT_NAME="/tracker")["next"].startswith("http://testserver/tracker/api/v1/projects/")
     # Every parameter is carried into the links, even one the API does not know.
     assert "utm=1" in page(f"{url}&utm=1")["next"]
     # The time zone the timestamps are written in.
