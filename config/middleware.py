@@ -7,7 +7,6 @@ from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.messages import middleware as messages_middleware
 from django.http import JsonResponse
 from django.middleware import locale
-from django.urls import get_urlconf
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -100,7 +99,7 @@ class LocaleMiddleware(locale.LocaleMiddleware):
 
     @staticmethod
     def _prefixed(request) -> bool:
-        urlconf = getattr(request, "urlconf", None) or get_urlconf() or settings.ROOT_URLCONF
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
         return is_language_prefix_patterns_used(urlconf)[0]
 
 
