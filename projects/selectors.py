@@ -28,7 +28,7 @@ from django.db.models.functions import Cast, JSONObject
 
 from core.choices import BOUND_QUALIFIERS, Qualifier
 from core.querysets import built_once, compiled
-from core.sql_json import JSONBuildObject, json_array, json_summary, timestamp_field, write_timestamps
+from core.sql_json import JSONBuildObject, json_array, json_summary, timestamp_writer, write_timestamps
 from industries.models import Industry
 from projects.models import (
     Figure,
@@ -167,13 +167,13 @@ def project_rows(projects: list[Project]) -> list[dict[str, Any]]:
 
     The timestamps are written as the serializer writes them (its `DateTimeField`), in the request's time zone.
     """
-    timestamp = timestamp_field()
+    timestamp = timestamp_writer()
     rows = []
     for project in projects:
         row = orjson.loads(project.row_json)
         for name in ROW_TIMESTAMPS:
             value = getattr(project, name)
-            row[name] = None if value is None else timestamp.to_representation(value)
+            row[name] = None if value is None else timestamp(value)
         rows.append(row)
     return rows
 
