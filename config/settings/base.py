@@ -249,7 +249,7 @@ REST_FRAMEWORK = {
     # Token first, so a request without valid credentials gets 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.TrackerPermission"],
     # Client addresses come from REMOTE_ADDR only, unless told how many proxies in front append to

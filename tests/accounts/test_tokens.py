@@ -307,6 +307,29 @@ def test_a_session_write_needs_the_csrf_token(officer):
     assert not Source.objects.exists()
 
 
+def test_a_session_user_reads_the_api_as_themselves(officer):
+    client = APIClient()
+    client.force_login(officer)
+    response = client.post("/api/v1/sources/", {"slug": "bulletin", "title": "Lishui bulletin"}, format="json")
+    assert response.status_code == 201
+    assert Source.objects.get().slug == "bulletin"
+
+
+def test_without_a_session_cookie_no_session_is_built_and_the_answer_still_varies_on_cookie(api_client):
+    response = api_client.get("/api/v1/regions/")
+    assert response.status_code == 200
+    assert "Cookie" in {part.strip() for part in response["Vary"].split(",")}
+    assert not response.cookies  # no session (nor any cookie) for a request that brought none
+
+
+def test_a_session_cookie_that_names_no_session_is_anonymous(api_client, settings):
+    api_client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"
+    assert api_client.get("/api/v1/regions/").status_code == 200
+    response = api_client.post("/api/v1/sources/", {"slug": "bulletin", "title": "Lishui bulletin"}, format="json")
+    assert response.status_code == 401
+    assert not Source.objects.exists()
+
+
 def parent_options(html: str) -> list[str]:
     select = re.search(r'<select[^>]*name="parent"[^>]*>(.*?)</select>', html, re.S)
     assert select, "no parent field in the form"
