@@ -27,14 +27,16 @@ class _OneRoundTrip(throttling.SimpleRateThrottle):
     def allow_request(self, request, view) -> bool:
         # DRF reads the pickled history, then writes all of it back: two round trips, a third of a 304's
         # CPU. `config.cache.RedisCache.record_request` makes the same decision in one.
-        record = getattr(self.cache, "record_request", None)
-        if record is None:
-            return super().allow_request(request, view)
+        # DRF's early answers first (no rate; no key: a throttle for users asked about an anonymous request), so
+        # that they cost no look-up of the cache, as in DRF.
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
+        record = getattr(self.cache, "record_request", None)
+        if record is None:
+            return super().allow_request(request, view)
         self.now = self.timer()
         allowed, count, oldest = record(self.key, self.now, self.duration, self.num_requests)
         if not allowed:
