@@ -81,6 +81,9 @@ class KeyedStatement:
             sentinel = _TEXT_SENTINEL
         else:
             raise ValueError(f"no stand-in for a key of {self.field!r}")
+        if self.field.unique:
+            # One row at most: the model's ordering would only make PostgreSQL sort it.
+            queryset = queryset.order_by()
         query = queryset.filter(**{field: sentinel}).values_list(*columns)[:1].query
         compiler = query.get_compiler(DEFAULT_DB_ALIAS)
         self.sql, params = compiler.as_sql()

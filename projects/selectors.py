@@ -28,7 +28,7 @@ from django.db.models.functions import Cast, JSONObject
 
 from core.choices import BOUND_QUALIFIERS, Qualifier
 from core.querysets import built_once, compiled
-from core.sql_json import JSONBuildObject, json_array, json_summary, timestamp_writer, write_timestamps
+from core.sql_json import JSONBuildObject, json_array, json_summary, record_of, timestamp_writer, write_timestamps
 from industries.models import Industry
 from projects.models import (
     Figure,
@@ -125,7 +125,7 @@ def _row_fields() -> dict[str, Any]:
         "investment_qualifier": "investment_qualifier",
         "investment_citation": _citation("investment_citation_id"),
         "lead_investor": lead_investor(JSONBuildObject),
-        "tracked_by": Subquery(get_user_model().objects.filter(pk=OuterRef("tracked_by_id")).values("username")),
+        "tracked_by": Subquery(record_of(get_user_model(), "tracked_by_id").values("username")),
         "description": "description",
     }
 
@@ -233,7 +233,7 @@ def _json_fields(model: type[Model], fields: Fields) -> dict[str, Any]:
             continue
         for name, related_fields in item.items():
             field = model._meta.get_field(name)
-            related = field.related_model.objects.filter(pk=OuterRef(field.attname))
+            related = record_of(field.related_model, field.attname)
             if name in AS_ONE_FIELD:
                 values[name] = Subquery(related.values(AS_ONE_FIELD[name]))
             else:
