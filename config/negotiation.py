@@ -27,9 +27,10 @@ class ContentNegotiation(DefaultContentNegotiation):
         accept = request.META.get("HTTP_ACCEPT")
         if accept is not None and len(accept) > MAX_REMEMBERED_HEADER:
             return super().select_renderer(request, renderers, format_suffix)
-        # Without a query string there is no `?format=`: the query's dictionary is not built for it.
-        query = not format_suffix and request.META.get("QUERY_STRING")
-        format_ = format_suffix or (request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) if query else None)
+        format_ = format_suffix or None
+        if format_ is None and request.META.get("QUERY_STRING"):
+            # Without a query string there is no `?format=`: the query's dictionary is not built for it.
+            format_ = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
         key = (format_, accept, *(type(renderer) for renderer in renderers))
         choice = self._choices.get(key)
         if choice is not None:

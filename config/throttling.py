@@ -25,8 +25,6 @@ class _OneRoundTrip(throttling.SimpleRateThrottle):
     """
 
     def allow_request(self, request, view) -> bool:
-        # DRF reads the pickled history, then writes all of it back: two round trips, a third of a 304's
-        # CPU. `config.cache.RedisCache.record_request` makes the same decision in one.
         # DRF's early answers first (no rate; no key: a throttle for users asked about an anonymous request), so
         # that they cost no look-up of the cache, as in DRF.
         if self.rate is None:
@@ -34,6 +32,8 @@ class _OneRoundTrip(throttling.SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
+        # DRF reads the pickled history, then writes all of it back: two round trips, a third of a 304's
+        # CPU. `config.cache.RedisCache.record_request` makes the same decision in one.
         record = getattr(self.cache, "record_request", None)
         if record is None:
             return super().allow_request(request, view)

@@ -79,7 +79,7 @@ def _timestamp_writer(zone: dt.tzinfo | None, output_format: str | None) -> Call
         if moment.tzinfo is None:
             return field.to_representation(moment)
         try:
-            moment = moment.astimezone(zone) if zone is not None else moment.astimezone(dt.UTC).replace(tzinfo=None)
+            moment = moment.astimezone(zone) if zone is not None else timezone.make_naive(moment, dt.UTC)
         except OverflowError:
             return field.to_representation(moment)
         text = moment.isoformat()
