@@ -3,7 +3,9 @@
 A list's columns come from its serializer, not from the data: nested records (a region, a lead
 investor, a citation and its source) are spread into `parent.field` columns whether or not the
 first row has them, lists are joined with `;`, null is an empty cell, booleans are `true`/`false`
-as in JSON and money stays the exact decimal string of the JSON answer.
+as in JSON and money stays the exact decimal string of the JSON answer. A text that a spreadsheet
+would run as a formula (`=HYPERLINK(...)`, `@SUM(...)`) starts with a quote (`core.spreadsheets`);
+numbers, and money written as its exact decimal text, are data and stay as they are.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.drainage import get_override
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
+
+from core.spreadsheets import neutralise
 
 # Rows read from the database per round trip (server-side cursor, one prefetch query per chunk).
 CHUNK_SIZE = 500
@@ -60,15 +64,17 @@ def flatten(value: Any, prefix: str = "") -> dict[str, str]:
 
 
 def cell(value: Any) -> str:
-    """One CSV cell: the text a spreadsheet shows for a JSON value."""
+    """One CSV cell: the text a spreadsheet shows for a JSON value, never a formula it would run."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ";".join(_scalar_of(item) for item in value)
+        return neutralise(";".join(_scalar_of(item) for item in value))
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str):
+        return neutralise(value)
     return str(value)
 
 
@@ -78,6 +84,8 @@ def _scalar_of(item: Any) -> str:
             if key in item:
                 return str(item[key])
         return json.dumps(item, ensure_ascii=False, sort_keys=True)
+    if isinstance(item, str):
+        return item  # the joined cell is neutralised as a whole
     return cell(item)
 
 

@@ -9,32 +9,49 @@ record each write with the importing user, as for any other admin save.
 Related records are written as the keys the API uses (a region's code, an industry's code, a
 company's or project's slug, a user's username) and money as decimal strings. Exports write the
 same columns, so an exported file can be edited and imported again.
+
+Every export, in every format, neutralises text a spreadsheet would run as a formula (a quote in
+front, `core.spreadsheets`), and every import removes exactly that quote again, so a value goes
+out and comes back unchanged. An import has limits that hold whatever the request's own limits
+are: the file's size, its number of rows and, for XLSX, how large it unpacks; each is checked
+before the rows are read, and a file over one is refused on the form with what to do about it
+(docs/operations/exports-and-imports.md).
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import re
+import zipfile
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import uuid4
 
+import openpyxl
+import tablib
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, SuspiciousOperation, ValidationError
+from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import SelectableFieldsExportForm
+from import_export.forms import ImportForm, SelectableFieldsExportForm
 from import_export.tmp_storages import CacheStorage
 
 from accounts.scope import may_write, scope_description
+from core.spreadsheets import neutralise, restore
 
 # A plain decimal number: what the API accepts as money ("2000000000.00"), without separators.
 DECIMAL_PATTERN = re.compile(r"[+-]?\d+(\.\d+)?")
@@ -325,6 +342,161 @@ class ImportFileStorage(CacheStorage):
         return cls.CACHE_PREFIX + name
 
 
+#
+# Limits of an import
+#
+
+
+class ImportRefused(ValueError):
+    """A file over one of the import's limits: its message says which, and what to do."""
+
+
+def too_large() -> ImportRefused:
+    return ImportRefused(
+        _("This file is larger than %(limit)s, the most one import takes. Split it into several smaller files.")
+        % {"limit": filesizeformat(settings.IMPORT_MAX_FILE_BYTES)}
+    )
+
+
+def too_many_rows() -> ImportRefused:
+    return ImportRefused(
+        _(
+            "This file has more than %(limit)s rows, the most one import takes (empty rows that still carry "
+            "formatting count too). Split it into several files."
+        )
+        % {"limit": number_format(settings.IMPORT_MAX_ROWS, force_grouping=True)}
+    )
+
+
+def too_large_unpacked() -> ImportRefused:
+    return ImportRefused(
+        _(
+            "This workbook unpacks to more than %(limit)s, the most one import takes. Keep only the sheet to "
+            "import, without pictures, save it again, or split it into several files."
+        )
+        % {"limit": filesizeformat(settings.IMPORT_MAX_XLSX_UNPACKED_BYTES)}
+    )
+
+
+def not_a_workbook() -> ImportRefused:
+    return ImportRefused(_("This file is not an XLSX workbook: choose the format that matches the file."))
+
+
+class CappedUploadHandler(FileUploadHandler):
+    """Keeps no more of an uploaded file than an import may take, plus one byte to show it was over.
+
+    Django keeps every byte of an upload (on disk past 2.5 MB) whatever DATA_UPLOAD_MAX_MEMORY_SIZE
+    says, which covers only the other fields. The rest of an oversized file is read and dropped, so
+    a huge upload costs neither memory nor disk, and the import form still sees that it was too
+    large. Imports are the only file uploads of the site.
+    """
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        self.kept = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        room = settings.IMPORT_MAX_FILE_BYTES + 1 - self.kept
+        if room <= 0:
+            return None  # the handlers after this one never see it
+        chunk = raw_data[:room]
+        self.kept += len(chunk)
+        return chunk
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # the next handler makes the file, from what was kept
+
+
+class LimitedImportForm(ImportForm):
+    """The upload form, refusing a file over the size limit before anything reads it."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > settings.IMPORT_MAX_FILE_BYTES:
+            raise ValidationError(str(too_large()), code="too_large")
+        return upload
+
+
+def check_unpacked_size(data: bytes) -> None:
+    """Refuses an XLSX (a zip archive) that unpacks to more than IMPORT_MAX_XLSX_UNPACKED_BYTES.
+
+    The sizes the archive declares are checked first; they are not trusted, so every member is then
+    unpacked as a stream and counted, and reading stops as soon as the count passes the limit.
+    """
+    limit = settings.IMPORT_MAX_XLSX_UNPACKED_BYTES
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if sum(member.file_size for member in members) > limit:
+                raise too_large_unpacked()
+            unpacked = 0
+            for member in members:
+                with archive.open(member) as stream:
+                    while chunk := stream.read(64 * 1024):
+                        unpacked += len(chunk)
+                        if unpacked > limit:
+                            raise too_large_unpacked()
+    except ImportRefused:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError) as error:
+        raise not_a_workbook() from error
+
+
+def limited_dataset(headers: list, rows: Iterable[Iterable]) -> tablib.Dataset:
+    """The rows under `headers`, as imported values, refused past IMPORT_MAX_ROWS before any is used.
+
+    Every row counts; fully empty ones are then left out (a sheet's formatted rows below its data).
+    A value the export neutralised (`core.spreadsheets`) is restored, so a file imports back exactly,
+    and an empty XLSX cell is an empty text, as in a CSV (a text column without a value is "", not NULL).
+    """
+    limit = settings.IMPORT_MAX_ROWS
+    width = len(headers)
+    kept = []
+    for count, row in enumerate(rows, 1):
+        if count > limit:
+            raise too_many_rows()
+        values = ["" if value is None else restore(value) for value in row]
+        if any(value != "" for value in values):
+            kept.append(values + [""] * (width - len(values)))  # a longer row is an error, as in tablib
+    return tablib.Dataset(*kept, headers=headers)
+
+
+class LimitedCSV(CSV):
+    """CSV import under the row limit: the rows are counted as they are read, never all kept first."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode(self.encoding or "utf-8-sig")
+        reader = csv.reader(io.StringIO(in_stream))
+        headers = next(reader, [])
+        return limited_dataset(headers, (row for row in reader if row))
+
+
+class LimitedXLSX(XLSX):
+    """XLSX import under the limits: the unpacked size is checked before openpyxl opens the workbook,
+    and the first sheet is read row by row, no wider than its header, up to the row limit."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        check_unpacked_size(in_stream)
+        # data_only: a formula cell gives the value it last showed, never the formula.
+        book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+        try:
+            sheet = book.active
+            header = next(sheet.iter_rows(max_row=1, values_only=True), ())
+            headers = list(header)
+            while headers and headers[-1] in (None, ""):
+                headers.pop()  # the sheet's declared width, past its last header
+            return limited_dataset(headers, self._rows(sheet, len(headers)))
+        finally:
+            book.close()
+
+    @staticmethod
+    def _rows(sheet, width: int) -> Iterator[tuple]:
+        if not width:
+            return iter(())
+        return sheet.iter_rows(min_row=2, max_col=width, values_only=True)
+
+
 class LabelledExportForm(SelectableFieldsExportForm):
     """The export form, its column boxes labelled in the reader's language: "Region (region)"."""
 
@@ -351,6 +523,11 @@ class TrackerExportMixin(ExportMixin):
     def has_export_permission(self, request):
         return self.has_view_or_change_permission(request)
 
+    def get_data_for_export(self, request, queryset, **kwargs) -> tablib.Dataset:
+        # Here rather than in each resource, so that no export of the site can forget it.
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        return tablib.Dataset(*(tuple(map(neutralise, row)) for row in data), headers=data.headers)
+
 
 class TrackerImportExportMixin(TrackerExportMixin, ImportExportMixin):
     """Export, plus import from CSV or XLSX for whoever may add and change the model.
@@ -358,7 +535,8 @@ class TrackerImportExportMixin(TrackerExportMixin, ImportExportMixin):
     The import's dry run previews the rows; the confirmation imports them all or none.
     """
 
-    import_formats = [CSV, XLSX]
+    import_formats = [LimitedCSV, LimitedXLSX]
+    import_form_class = LimitedImportForm
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     tmp_storage_class = ImportFileStorage
 
@@ -382,12 +560,22 @@ class TrackerImportExportMixin(TrackerExportMixin, ImportExportMixin):
                 self.get_tmp_storage_class()(name=name).remove()
         return response
 
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, ImportRefused):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
     def process_import(self, request, **kwargs):
         try:
             return super().process_import(request, **kwargs)
         except (FileNotFoundError, SuspiciousOperation):
             messages.error(request, _("That upload is gone (was it already imported?). Upload the file again."))
-            return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*self.get_model_info())))
+        except ImportRefused as refusal:  # the limits were lowered between the preview and the confirmation
+            messages.error(request, str(refusal))
+            with contextlib.suppress(FileNotFoundError, SuspiciousOperation):
+                self.get_tmp_storage_class()(name=request.POST.get("import_file_name", "")).remove()
+        return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*self.get_model_info())))
 
     def process_result(self, result, request):
         if not (result.has_errors() or result.has_validation_errors()):

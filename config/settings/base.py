@@ -186,6 +186,19 @@ API_COUNT_CAP = env.int("API_COUNT_CAP", default=1000)
 # JSON project list pages are kept in the answer cache, like the summaries (projects/summary_cache.py).
 API_PAGE_CACHE = env.bool("API_PAGE_CACHE", default=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# Admin imports (core.imports), whatever the limits above: a file over any of these is refused on the
+# import form, before its rows are read. DATA_UPLOAD_MAX_MEMORY_SIZE does not cover files, so the first
+# upload handler keeps no more of a file than IMPORT_MAX_FILE_BYTES (plus one byte, to tell it was over).
+# An XLSX is a zip archive: IMPORT_MAX_XLSX_UNPACKED_BYTES bounds what it unpacks to (a small file can
+# unpack to hundreds of megabytes). docs/operations/exports-and-imports.md says how they were chosen.
+IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=10_000)
+IMPORT_MAX_XLSX_UNPACKED_BYTES = env.int("IMPORT_MAX_XLSX_UNPACKED_BYTES", default=50 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "core.imports.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Requests per client, counted in the shared cache so every worker sees the same count.
 API_THROTTLE_RATES = {
