@@ -36,6 +36,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, SuspiciousOperation, ValidationError
 from django.core.files.uploadhandler import FileUploadHandler
+from django.db import DatabaseError, router, transaction
+from django.db.models import BooleanField, CheckConstraint, ExpressionWrapper, Model, Q, Value
+from django.db.models.functions import Coalesce
+from django.db.models.sql import Query
+from django.db.models.sql.constants import SINGLE
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -48,6 +53,7 @@ from import_export import fields, resources, widgets
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm, SelectableFieldsExportForm
+from import_export.instance_loaders import CachedInstanceLoader
 from import_export.tmp_storages import CacheStorage
 
 from accounts.scope import may_write, scope_description
@@ -141,6 +147,9 @@ class KeyWidget(widgets.ForeignKeyWidget):
     def __init__(self, model, field: str, queryset=None):
         super().__init__(model, field=field)
         self.queryset = queryset
+        # Records found by key, for one import: its rows name the same few regions again and again.
+        # A resource copies its fields (and their widgets) when it is made, so this lasts one import.
+        self.found: dict[str, Model] = {}
 
     def get_queryset(self, value, row, *args, **kwargs):
         return self.queryset.all() if self.queryset is not None else self.model._default_manager.all()
@@ -149,8 +158,11 @@ class KeyWidget(widgets.ForeignKeyWidget):
         key = key_text(value)
         if not key:
             return None
+        if key in self.found:
+            return self.found[key]
         try:
-            return self.get_queryset(key, row).get(**{self.field: key})
+            self.found[key] = self.get_queryset(key, row).get(**{self.field: key})
+            return self.found[key]
         except self.model.DoesNotExist:
             raise ValueError(
                 _("No %(model)s has the %(key)s “%(value)s”.")
@@ -172,10 +184,14 @@ class KeysWidget(widgets.ManyToManyWidget):
 
     def __init__(self, model, field: str):
         super().__init__(model, separator=LIST_SEPARATOR, field=field)
+        # As KeyWidget's: one import's rows give the same few sets of codes, each read three times.
+        self.found: dict[tuple[str, ...], list[Model]] = {}
 
     def clean(self, value, row=None, **kwargs):
-        keys = list(dict.fromkeys(key for key in (key_text(part) for part in str(value or "").split("|")) if key))
-        found = self.model._default_manager.filter(**{f"{self.field}__in": keys})
+        keys = tuple(dict.fromkeys(key for key in (key_text(part) for part in str(value or "").split("|")) if key))
+        if keys not in self.found:
+            self.found[keys] = list(self.model._default_manager.filter(**{f"{self.field}__in": keys}))
+        found = self.found[keys]
         missing = sorted(set(keys) - {getattr(record, self.field) for record in found})
         if missing:
             raise ValueError(
@@ -210,6 +226,96 @@ def list_field(name: str) -> fields.Field:
     return fields.Field(attribute=name, column_name=name, widget=ListWidget(), default=list)
 
 
+class ConstraintVerdicts:
+    """Check constraints judged once per set of values they read, together, for one import.
+
+    Django puts each check constraint of each row to the database on its own (`Q.check`: a
+    savepoint, a query, a release), which was most of an import's time. A check constraint reads
+    only its own row, so its verdict depends on nothing but the values of the fields it names: an
+    import's rows share a few stages, kinds and currencies, and each combination is judged once.
+    What is left to judge for a row goes to the database in one query. Any other constraint (a
+    unique one reads other rows), or one on values that cannot be a key (a list), is checked as
+    Django checks it.
+    """
+
+    def __init__(self) -> None:
+        self.holds: dict[tuple, bool] = {}
+
+    def validate(self, instance: Model, *, exclude: set[str], errors: dict) -> dict:
+        """`errors`, with those of the constraints of `instance` (what `Model.validate_constraints` finds)."""
+        using = router.db_for_write(type(instance), instance=instance)
+        for model, constraints in instance.get_constraints():
+            keyed: list[tuple[CheckConstraint, tuple]] = []
+            for constraint in constraints:
+                key = self._key(constraint, model, instance)
+                if key is None:
+                    try:
+                        constraint.validate(model, instance, exclude=exclude, using=using)
+                    except ValidationError as error:
+                        errors = self._add(errors, constraint, error)
+                elif not (Q(constraint.condition).referenced_base_fields & exclude):  # as Django: skipped
+                    keyed.append((constraint, key))
+            pending = {key: constraint for constraint, key in keyed if key not in self.holds}
+            if pending:
+                self._judge(model, instance, pending, using)
+            for constraint, key in keyed:
+                if not self.holds[key]:
+                    error = ValidationError(
+                        constraint.get_violation_error_message(), code=constraint.violation_error_code
+                    )
+                    errors = self._add(errors, constraint, error)
+        return errors
+
+    def _judge(self, model, instance: Model, pending: dict, using: str) -> None:
+        query = Query(None)
+        for name, value in instance._get_field_expression_map(meta=model._meta).items():
+            query.add_annotation(value if hasattr(value, "resolve_expression") else Value(value), name, select=False)
+        for n, constraint in enumerate(pending.values()):
+            holds = ExpressionWrapper(Q(constraint.condition), output_field=BooleanField())
+            query.add_annotation(Coalesce(holds, Value(True)), f"holds_{n}")
+        try:
+            with transaction.atomic(using=using):  # a savepoint: a failed query leaves the import's transaction usable
+                verdicts = query.get_compiler(using=using).execute_sql(SINGLE)
+        except DatabaseError:
+            verdicts = None
+        for n, (key, constraint) in enumerate(pending.items()):
+            if verdicts is not None:
+                self.holds[key] = bool(verdicts[n])
+                continue
+            try:  # the one query failed: each on its own, as Django does
+                constraint.validate(model, instance, using=using)
+                self.holds[key] = True
+            except ValidationError:
+                self.holds[key] = False
+
+    @staticmethod
+    def _add(errors: dict, constraint, error: ValidationError) -> dict:
+        if getattr(error, "code", None) == "unique" and len(getattr(constraint, "fields", ())) == 1:
+            errors.setdefault(constraint.fields[0], []).append(error)
+            return errors
+        return error.update_error_dict(errors)
+
+    @staticmethod
+    def _key(constraint, model, instance: Model) -> tuple | None:
+        if not isinstance(constraint, CheckConstraint):
+            return None
+        names = sorted(Q(constraint.condition).referenced_base_fields)
+        values = []
+        for name in names:
+            try:
+                field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return None
+            value = getattr(instance, field.attname)
+            values.append((name, type(value), value))
+        key = (model, constraint.name, tuple(values))
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+
 class TrackerResource(resources.ModelResource):
     """Rows of a tracker model, keyed by slug, checked like an admin form.
 
@@ -226,6 +332,9 @@ class TrackerResource(resources.ModelResource):
 
     class Meta:
         import_id_fields = ("slug",)
+        # Every record the file names, read in one query rather than one a row. A slug given twice
+        # in one file is then two new records, and the second is refused as a duplicate slug.
+        instance_loader_class = CachedInstanceLoader
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
@@ -233,6 +342,7 @@ class TrackerResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self.user = kwargs.get("user")
+        self.constraint_verdicts = ConstraintVerdicts()
         labels = self.header_labels()
         dataset.headers = [labels.get(key_text(header).casefold(), key_text(header)) for header in dataset.headers]
         return super().before_import(dataset, **kwargs)
@@ -271,12 +381,18 @@ class TrackerResource(resources.ModelResource):
             raise ValidationError(errors)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        """The model's validation, then (for a row that would be written) region scope and version."""
+        """The model's validation, then (for a row that would be written) region scope and version.
+
+        As `full_clean`, but each check constraint is judged once per set of values it reads
+        (`ConstraintVerdicts`): Django asks the database once per constraint and row, which was
+        most of an import's time.
+        """
         errors = dict(import_validation_errors or {})
         try:
-            super().validate_instance(instance, errors, validate_unique=validate_unique)
+            instance.full_clean(exclude=errors.keys(), validate_unique=validate_unique, validate_constraints=False)
         except ValidationError as error:
-            errors = error.update_error_dict({})
+            errors = error.update_error_dict(errors)
+        errors = self.constraint_verdicts.validate(instance, exclude=set(errors), errors=errors)
         if self.scope_field not in errors:
             refusal = self.scope_refusal(instance)
             if refusal:

@@ -253,6 +253,24 @@ def test_an_xlsx_with_one_bad_row_names_the_row_and_the_field_and_writes_nothing
     assert Project.objects.filter(slug__startswith="import-xlsx").count() == 0
 
 
+def test_rows_breaking_a_check_constraint_are_each_refused_with_its_message_and_the_others_pass(administrator):
+    """Rows with the same values share one verdict of the database (core.imports.ConstraintVerdicts)."""
+    headers = ["slug", "name", "region", "stage", "stage_reason"]
+    rows = [
+        ["import-held-a", "Held without a reason", LIANDU, "on_hold", ""],
+        ["import-held-b", "Held without a reason too", LIANDU, "on_hold", ""],
+        ["import-held-c", "Held for a reason", LIANDU, "on_hold", "Land not yet approved"],
+        ["import-blank-name", " ", LIANDU, "signed", ""],
+    ]
+    preview = upload(administrator, Project, csv_bytes(rows, headers=headers))
+    refused = {
+        row.number: [str(e) for e in row.non_field_specific_errors] for row in preview.context["result"].invalid_rows
+    }
+    reason = "A project on hold or cancelled needs the reason."
+    assert refused == {1: [reason], 2: [reason], 4: ["A project needs a name."]}
+    assert imported(["import-held-a", "import-held-b", "import-held-c"]) == []
+
+
 #
 # Region scope: an editor imports only records in their regions
 #
