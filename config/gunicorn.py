@@ -16,13 +16,22 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Open connections per worker: each costs a greenlet and, while its body arrives, that body's bytes (at most
 # API_MAX_BODY_BYTES). Requests beyond what Django gets through queue here rather than in the kernel.
 worker_connections = int(os.environ.get("WEB_WORKER_CONNECTIONS", "1000"))
-# A body that has not arrived whole after this many seconds is answered 408 and its connection closed.
+# A body that has not arrived whole after this many seconds is answered 408.
 body_timeout = float(os.environ.get("WEB_BODY_TIMEOUT", "30"))
+# Bodies outside the API (the admin's file imports); the API's bound is API_MAX_BODY_BYTES.
+max_upload_bytes = int(os.environ.get("WEB_MAX_UPLOAD_BYTES", str(32 * 1024 * 1024)))
 
 
 def post_worker_init(worker) -> None:
     from django.conf import settings
 
+    from config.middleware import API_PREFIX
     from config.serving import BufferedApp
 
-    worker.wsgi = BufferedApp(worker.wsgi, max_body_bytes=settings.API_MAX_BODY_BYTES, body_seconds=body_timeout)
+    worker.wsgi = BufferedApp(
+        worker.wsgi,
+        max_body_bytes=settings.API_MAX_BODY_BYTES,
+        max_upload_bytes=max_upload_bytes,
+        api_prefix=API_PREFIX,
+        body_seconds=body_timeout,
+    )

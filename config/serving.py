@@ -15,8 +15,8 @@ Django reads nothing without one (config/bodies.py refuses such a request where 
 
 from __future__ import annotations
 
-import io
 import json
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -29,6 +29,8 @@ WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
 # Read at a time from a client; the whole body is at most the limit plus one such piece.
 READ_SIZE = 64 * 1024
 _DONE = object()
+# Where the environ keeps the body read here, for closing once the response is done.
+BODY_KEY = "config.serving.body"
 
 
 def _error(start_response: StartResponse, status: str, code: str, message: str) -> list[bytes]:
@@ -53,7 +55,8 @@ class _Job:
     def run(self, app: WSGIApp) -> None:
         try:
             result = app(self.environ, self.start_response)
-        except BaseException as exc:  # handed to the connection's greenlet, which gunicorn answers from
+        except Exception as exc:  # raised in the connection's greenlet, where gunicorn answers it
+            self._close_body()
             self.outbox.put(exc)
             return
         try:
@@ -61,14 +64,20 @@ class _Job:
                 if self.abandoned:
                     break
                 self.outbox.put(chunk)
-        except BaseException as exc:
+        except Exception as exc:
             self.outbox.put(exc)
         finally:
             close = getattr(result, "close", None)
             if close is not None:
                 close()  # Django's request_finished: the database connection is released or kept here
+            self._close_body()
             if not self.abandoned:
                 self.outbox.put(_DONE)
+
+    def _close_body(self) -> None:
+        body = self.environ.get(BODY_KEY)
+        if body is not None:
+            body.close()
 
     def __iter__(self) -> Iterator[bytes]:
         while True:
@@ -90,11 +99,20 @@ class _Job:
 
 
 class BufferedApp:
-    """The WSGI app gunicorn's gevent workers call (config/gunicorn.py): bodies first, Django after."""
+    """The WSGI app gunicorn's gevent workers call (config/gunicorn.py): bodies first, Django after.
 
-    def __init__(self, app: WSGIApp, *, max_body_bytes: int, body_seconds: float) -> None:
+    An API body over `max_body_bytes` is refused with 413, as config.middleware refuses one that declares
+    it; elsewhere (the admin's file imports) the bound is `max_upload_bytes`, and a body past
+    `max_body_bytes` waits in a temporary file rather than in memory.
+    """
+
+    def __init__(
+        self, app: WSGIApp, *, max_body_bytes: int, max_upload_bytes: int, api_prefix: str, body_seconds: float
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
+        self.api_prefix = api_prefix
         self.body_seconds = body_seconds
         self.inbox: Queue = Queue()
         self.runner = gevent.spawn(self._run)
@@ -114,41 +132,40 @@ class BufferedApp:
         return job
 
     def _buffer_body(self, environ: dict, start_response: StartResponse) -> list[bytes] | None:
-        """Read the body into memory (or refuse it); None when the request may go on to Django."""
+        """Read the body (or refuse it); None when the request may go on to Django."""
         length = environ.get("CONTENT_LENGTH") or ""
-        chunked = environ.get("wsgi.input_terminated") and not length
-        if not length and not chunked:
+        # gunicorn marks every request's input as terminated; a chunked one is the one with this header.
+        if not length and not environ.get("HTTP_TRANSFER_ENCODING"):
             return None
-        limit = self.max_body_bytes
-        if length and (not length.isdigit() or int(length) > limit):
-            # gunicorn already refuses a malformed Content-Length; this is one over the limit.
-            return _error(
-                start_response, "413 Request Entity Too Large", "too_large", f"The body is over {limit} bytes."
-            )
+        api = environ.get("PATH_INFO", "").startswith(self.api_prefix)
+        limit = self.max_body_bytes if api else self.max_upload_bytes
+        too_large = ("413 Request Entity Too Large", "too_large", f"The request body is over {limit} bytes.")
+        if length and int(length) > limit:  # gunicorn has refused a Content-Length that is not a number
+            return _error(start_response, *too_large)
         stream = environ["wsgi.input"]
-        pieces, size = [], 0
+        # Handed to Django as its wsgi.input; _Job closes it once the response is done.
+        body = tempfile.SpooledTemporaryFile(max_size=self.max_body_bytes)  # noqa: SIM115
+        size = 0
         with gevent.Timeout(self.body_seconds, False):
-            while True:
-                piece = stream.read(READ_SIZE)
-                if not piece:
-                    break
-                pieces.append(piece)
+            while piece := stream.read(READ_SIZE):
                 size += len(piece)
                 if size > limit:
-                    return _error(
-                        start_response, "413 Request Entity Too Large", "too_large", f"The body is over {limit} bytes."
-                    )
-            body = b"".join(pieces)
-            if length and len(body) < int(length):
-                return _error(start_response, "400 Bad Request", "incomplete_body", "The body ended early.")
-            environ["wsgi.input"] = io.BytesIO(body)
-            environ["CONTENT_LENGTH"] = str(len(body))
-            # Decoded now: what follows must not decode it again.
+                    body.close()
+                    return _error(start_response, *too_large)
+                body.write(piece)
+            if length and size < int(length):
+                body.close()
+                return _error(start_response, "400 Bad Request", "incomplete_body", "The request body ended early.")
+            body.seek(0)
+            environ["wsgi.input"] = environ[BODY_KEY] = body
+            environ["CONTENT_LENGTH"] = str(size)
+            # Decoded now: nothing after this must take the body for chunked (config/bodies.py would refuse it).
             environ.pop("HTTP_TRANSFER_ENCODING", None)
             return None
+        body.close()
         return _error(
             start_response,
             "408 Request Timeout",
             "body_timeout",
-            f"The body did not arrive within {self.body_seconds:g} seconds.",
+            f"The request body did not arrive within {self.body_seconds:g} seconds.",
         )

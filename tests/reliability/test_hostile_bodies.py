@@ -284,3 +284,38 @@ def test_a_chunked_patch_to_a_server_that_hands_it_over_unread_gets_411_and_chan
     assert json.loads(answer)["error"]["code"] == "length_required"
     project.refresh_from_db()
     assert (project.name, project.version) == ("Before", 1)
+
+
+#
+# What the buffering passes on
+#
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_csv_export_streams_whole_from_the_worker_that_runs_django(served):
+    ProjectFactory.create_batch(3)
+
+    status, answer = _exchange(served, _request("GET", "/api/v1/projects/?format=csv"))
+
+    assert status == 200
+    assert len(answer.decode("utf-8-sig").strip().splitlines()) == 1 + 3
+
+
+@pytest.mark.slow
+def test_a_body_outside_the_api_may_pass_the_apis_limit(served, settings):
+    boundary = "tracker-boundary"
+    upload = b"x" * (settings.API_MAX_BODY_BYTES * 2)
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="import_file"; filename="rows.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + upload
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))}
+
+    status, _ = _exchange(served, _request("POST", "/admin/login/", body, headers))
+
+    assert status == 403  # Django read it, and found no CSRF token: not 413 from the buffering
