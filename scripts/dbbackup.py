@@ -185,7 +185,7 @@ def restore(url: str, source: Path) -> tuple[int, int]:
     except subprocess.CalledProcessError as exc:
         raise BackupError(f"pg_restore failed (exit {exc.returncode}); {describe(url)} was left empty.") from exc
     with psycopg.connect(url, autocommit=True) as conn:
-        # pg_restore before PostgreSQL 18 brings no planner statistics: without them the first queries plan blind.
+        # A restore may bring no planner statistics: without them the first queries would plan blind.
         conn.execute("ANALYZE")
         (tables,) = conn.execute(
             "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
