@@ -1,5 +1,6 @@
 # The tracker's web image: gunicorn serving Django, static files and compiled translations baked
-# in, static files served by WhiteNoise.
+# in, static files served by WhiteNoise. The entrypoint starts gunicorn with config/gunicorn.py
+# (gevent workers), as `make run` does.
 
 # The translations (locale/*/LC_MESSAGES/*.po) compiled to .mo files. GNU gettext's msgfmt is only
 # needed for this, so it stays in this stage; the loop runs what `manage.py compilemessages` runs.

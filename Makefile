@@ -13,7 +13,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 # settings from starting the embedded PostgreSQL for it.
 NO_DB := DATABASE_URL=postgres://unused@localhost/unused
 
-.PHONY: help install messages run test check stop db-status fmt lock clean bench
+.PHONY: help install messages run test check stop db-status fmt lock clean bench backup restore
 
 help:
 	@echo "make run     set up everything and serve on http://127.0.0.1:8000 (Ctrl-C stops it)"
@@ -23,6 +23,8 @@ help:
 	@echo "make stop    stop the embedded PostgreSQL if one was left running"
 	@echo "make fmt     format and autofix with ruff"
 	@echo "make lock    re-pin requirements.lock from pyproject.toml"
+	@echo "make backup  dump the database to .data/backups/ (or BACKUP=file), custom format"
+	@echo "make restore BACKUP=file  restore a dump into an empty database (RESTORE_DB=name: another one)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +63,17 @@ lock: install
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --strip-extras --extra dev --no-emit-index-url --no-emit-find-links \
 		--output-file requirements.lock pyproject.toml
+
+# pg_dump / pg_restore of the embedded server, or of DATABASE_URL's (scripts/dbbackup.py,
+# docs/operations/backup-restore-upgrade.md). A restore goes into an empty database only.
+BACKUP ?=
+RESTORE_DB ?=
+backup: install
+	$(WITH_DB) python scripts/dbbackup.py backup $(BACKUP)
+
+restore: install
+	@[ -n "$(BACKUP)" ] || { echo "usage: make restore BACKUP=path/to/file.dump [RESTORE_DB=name]" >&2; exit 2; }
+	$(WITH_DB) python scripts/dbbackup.py restore "$(BACKUP)" $(if $(RESTORE_DB),--database "$(RESTORE_DB)")
 
 # Not part of `make test`: loads a data tier into its own database (tracker_bench) and times F, N and O
 # with wrk (BENCH_TIER=S|M|L, BENCH_DURATION, BENCH_ROUNDS; see bench/README.md).

@@ -30,7 +30,9 @@ cat <<MSG
 
 MSG
 
+# config/gunicorn.py: gevent workers that read each body whole before Django runs, one request at a time.
 exec gunicorn config.wsgi:application \
+    --config config/gunicorn.py \
     --bind "${HOST}:${PORT}" \
     --workers "${WEB_CONCURRENCY}" \
     --access-logfile - \

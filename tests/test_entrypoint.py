@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -101,6 +102,18 @@ def test_the_entrypoint_migrates_seeds_and_serves_healthz(scratch_database_url, 
             if "gunicorn" in " ".join(p.cmdline())
         ]
         assert len(workers) >= 2, "gunicorn serves with two or more workers"
+
+        # Clients that send half a body hold their connections only (tests/reliability/test_hostile_bodies.py).
+        stalled = [socket.create_connection(("127.0.0.1", free_port)) for _ in range(2 * len(workers))]
+        for sock in stalled:
+            sock.sendall(b'POST /api/v1/auth/token/ HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{"user')
+        try:
+            started = time.monotonic()
+            assert _get(f"{base}/healthz")[0] == 200
+            assert time.monotonic() - started < 5
+        finally:
+            for sock in stalled:
+                sock.close()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

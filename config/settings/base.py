@@ -110,6 +110,7 @@ MIDDLEWARE = [
     # Above WhiteNoise, so that static files are covered too (it answers them itself).
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.RequestBodyLimitMiddleware",
+    "config.bodies.UnframedBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.LocaleMiddleware",
@@ -276,6 +277,11 @@ REST_FRAMEWORK = {
         "config.throttling.ScopedThrottle",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.ContentNegotiation",
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "config.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
