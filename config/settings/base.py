@@ -99,6 +99,7 @@ LOCAL_APPS = [
     "projects",
     "indicators",
     "dashboard",
+    "ratelimits",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
