@@ -9,8 +9,8 @@ parallel clients 189 of 400 requests passed a limit of 120 (issue 20).
 **One atomic step per request.** A request is counted and its count returned in one operation that the store
 serialises, so N racing requests get N distinct counts and exactly `limit` of them are let through:
 
-- in Redis (`REDIS_URL`), a `MULTI`/`EXEC` of `SET key 0 EX duration NX`, `INCR key`, `PTTL key`, sent in one
-  round trip through Django's own Redis cache client;
+- in Redis (`REDIS_URL`, django-redis), `INCR`, atomic on its own; the request that creates the key sets its
+  expiry, and a refused one reads it (`PTTL`). A request within the allowance costs one command;
 - otherwise in PostgreSQL, one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` on `ratelimits_window`, whose
   row lock makes the racing statements take turns. The table is UNLOGGED: counters are not worth WAL (a commit
   that wrote none does not wait for a flush), and a crash that empties it only hands out fresh allowances.
@@ -24,8 +24,7 @@ next passes up to twice the limit within a short time, and never more than that 
 time it never passes more than the rate. The sliding log DRF keeps (and a Redis script kept here before) passes
 at most the limit in any period, with a Retry-After until its oldest request ages out; it needs a list of up to
 `limit` times per client (600 for a user) read and rewritten on every request, and a server-side script in
-Redis. The fixed window needs one integer, Redis's own commands and one statement, which is also what the
-documented options do (django-ratelimit, django-redis's `incr`).
+Redis. The fixed window needs one integer, one Redis command and one statement, as django-ratelimit's does.
 
 **Outside the request's transaction.** A count must outlive the request that made it, failed ones included
 (wrong passwords, floods of 404s), and the row lock must not be held until the request ends. The statement goes
@@ -39,10 +38,12 @@ from __future__ import annotations
 import itertools
 import math
 
+import django_redis
+import django_redis.cache
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router
+from redis import Redis
 from rest_framework import throttling
 
 COUNTERS_ALIAS = "counters"
@@ -63,25 +64,30 @@ RETURNING hits, extract(epoch FROM ends - statement_timestamp())::float8
 _SWEEP_IN_POSTGRESQL = "DELETE FROM ratelimits_window WHERE ends <= statement_timestamp()"
 
 
-def count_request(key: str, duration: int) -> tuple[int, float]:
+def count_request(key: str, duration: int, limit: int) -> tuple[int, float | None]:
     """Count one request under `key` in a window of `duration` seconds: the requests the window has counted,
-    this one included, and the seconds left in it."""
+    this one included, and, when that is over `limit`, the seconds left in the window."""
     cache = caches["default"]
-    if isinstance(cache, RedisCache):
-        return _count_in_redis(cache, key, duration)
+    if isinstance(cache, django_redis.cache.RedisCache):
+        # django-redis's documented raw client: one per server, kept, where Django's own Redis cache builds a
+        # redis-py client for every call (a fifth of a project detail's instructions; docs/operations).
+        return _count_in_redis(django_redis.get_redis_connection("default"), cache.make_key(key), duration, limit)
     return _count_in_postgresql(key, duration)
 
 
-def _count_in_redis(cache: RedisCache, key: str, duration: int) -> tuple[int, float]:
-    key = cache.make_key(key)
-    # Django's cache API has no atomic "increment, creating with an expiry" (its incr refuses a missing key), so
-    # this goes through the backend's client. MULTI/EXEC: no other command runs between the three.
-    pipe = cache._cache.get_client(key, write=True).pipeline(transaction=True)
-    pipe.set(key, 0, ex=duration, nx=True)
-    pipe.incr(key)
-    pipe.pttl(key)
-    _, hits, milliseconds_left = pipe.execute()
-    return hits, max(milliseconds_left, 0) / 1000
+def _count_in_redis(client: Redis, key: str, duration: int, limit: int) -> tuple[int, float | None]:
+    # INCR is atomic on its own; the window starts with the request that creates the key. Should a worker die
+    # between its INCR and its EXPIRE, the key has no expiry: the first refusal sees that and gives it one.
+    hits = client.incr(key)
+    if hits == 1:
+        client.expire(key, duration)
+    if hits <= limit:
+        return hits, None
+    milliseconds_left = client.pttl(key)
+    if milliseconds_left < 0:
+        client.expire(key, duration, nx=True)
+        milliseconds_left = duration * 1000
+    return hits, milliseconds_left / 1000
 
 
 def _count_in_postgresql(key: str, duration: int) -> tuple[int, float]:
@@ -117,7 +123,7 @@ class _FixedWindow(throttling.SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        hits, self.seconds_left = count_request(self.key, self.duration)
+        hits, self.seconds_left = count_request(self.key, self.duration, self.num_requests)
         return hits <= self.num_requests
 
     def wait(self) -> float | None:

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 REDIS_LOCATION = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
-REDIS_CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_LOCATION}}
+REDIS_CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_LOCATION}}
 DATABASE_CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tracker_cache"}}
 
 
