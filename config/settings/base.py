@@ -107,6 +107,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database outage in a view answers 503 with Retry-After, JSON under /api/ (config.outage).
+    "config.outage.DatabaseOutageMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     # Above WhiteNoise, so that static files are covered too (it answers them itself).
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -194,6 +196,8 @@ API_THROTTLE_RATES = {
     "user": env("API_THROTTLE_USER", default="600/min"),
     "login": env("API_THROTTLE_LOGIN", default="10/min"),
 }
+# Seconds a client is told to wait (Retry-After) when the database is unavailable (config.outage).
+API_OUTAGE_RETRY_AFTER = env.int("API_OUTAGE_RETRY_AFTER", default=5)
 # How many trusted proxies append to X-Forwarded-For in front of the app (0: use REMOTE_ADDR).
 API_NUM_PROXIES = env.int("API_NUM_PROXIES", default=0)
 
