@@ -342,3 +342,17 @@ def test_a_dropped_redis_connection_is_opened_again(redis_db):
     assert statuses(client, 2) == [200, 200]
     assert_throttled(client.get(REGIONS))
     assert int(redis_db.get(cache.make_key("rate:anon:10.0.2.5"))) == 4
+
+
+@in_one_cache("database")
+@rates(anon="3/min")
+def test_ended_windows_are_swept_from_the_table_now_and_then(monkeypatch):
+    monkeypatch.setattr("config.throttling.SWEEP_EVERY", 1)
+    with connections["counters"].cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ratelimits_window VALUES ('rate:anon:10.0.4.1', 3, statement_timestamp() - interval '1s')"
+        )
+    assert statuses(client_from("10.0.4.2"), 1) == [200]
+    with connections["counters"].cursor() as cursor:
+        cursor.execute("SELECT key FROM ratelimits_window")
+        assert cursor.fetchall() == [("rate:anon:10.0.4.2",)]
