@@ -17,6 +17,20 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 
+from config import outage
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """The database is down or dropped the connection (config.outage): 503, with when to retry."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The database is unavailable; try again shortly.")
+    default_code = "database_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wait = outage.retry_after()  # DRF's handler sends `wait` as Retry-After
+
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
@@ -40,7 +54,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     Django's own exceptions are mapped first so that model validation and PROTECT give 400/409,
     never 500.
     """
-    if isinstance(exc, ProtectedError | RestrictedError):  # before IntegrityError: they subclass it
+    if isinstance(exc, outage.OUTAGE_ERRORS):
+        if context.get("request") is not None:
+            outage.report(context["request"], exc)
+        exc = DatabaseUnavailable()
+    elif isinstance(exc, ProtectedError | RestrictedError):  # before IntegrityError: they subclass it
         exc = Conflict(_describe_protected(exc))
     elif isinstance(exc, IntegrityError | DataError):
         exc = _database_refusal(exc)

@@ -99,6 +99,7 @@ LOCAL_APPS = [
     "projects",
     "indicators",
     "dashboard",
+    "ratelimits",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -106,6 +107,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database outage in a view answers 503 with Retry-After, JSON under /api/ (config.outage).
+    "config.outage.DatabaseOutageMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     # Above WhiteNoise, so that static files are covered too (it answers them itself).
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -209,6 +212,8 @@ API_THROTTLE_RATES = {
     "user": env("API_THROTTLE_USER", default="600/min"),
     "login": env("API_THROTTLE_LOGIN", default="10/min"),
 }
+# Seconds a client is told to wait (Retry-After) when the database is unavailable (config.outage).
+API_OUTAGE_RETRY_AFTER = env.int("API_OUTAGE_RETRY_AFTER", default=5)
 # How many trusted proxies append to X-Forwarded-For in front of the app (0: use REMOTE_ADDR).
 API_NUM_PROXIES = env.int("API_NUM_PROXIES", default=0)
 
@@ -230,7 +235,7 @@ REST_KNOX = {
 # ------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tracker_cache"}}
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class RateLimitsConfig(AppConfig):
+    """The throttle's counts when they are kept in PostgreSQL (config.throttling)."""
+
+    name = "ratelimits"
+    verbose_name = "Rate limits"
