@@ -19,8 +19,9 @@ from django.db import connection
 from knox.models import AuthToken
 
 from bench import floor, longtail
-from bench.compare import compare_answers
+from bench.compare import Endpoint, compare_answers
 from bench.generate import TIERS, _tables_to_reset, load
+from bench.run import Scenario, build_longtail_report, render_longtail, selected
 from bench.writer import Writer
 from projects.models import FollowUp, Project
 from tests.factories import ProjectFactory, UserFactory
@@ -182,3 +183,49 @@ def test_the_writer_patches_projects_with_if_match_and_adds_follow_ups_through_t
     versions = Project.objects.filter(pk__in=[project.pk for project in projects]).values_list("version", flat=True)
     assert sum(versions) - sum(project.version for project in projects) == patched
     assert FollowUp.objects.filter(project__in=projects, author=user).count() == summary["statuses"]["201"]
+
+
+ENDPOINTS = [Endpoint("list", "/api/v1/projects/", "list"), Endpoint("detail", "/api/v1/projects/1/", "record")]
+
+
+def test_bench_longtail_only_times_the_long_tail_alone_and_bench_endpoints_picks_among_both(monkeypatch) -> None:
+    monkeypatch.setenv("BENCH_LONGTAIL", "only")
+    assert selected(ENDPOINTS) == ([], ["lt_list", "lt_summary", "lt_detail"])
+    monkeypatch.setenv("BENCH_LONGTAIL", "off")
+    assert selected(ENDPOINTS) == (ENDPOINTS, [])
+    monkeypatch.setenv("BENCH_LONGTAIL", "on")
+    monkeypatch.setenv("BENCH_ENDPOINTS", "detail,lt_summary")
+    assert selected(ENDPOINTS) == (ENDPOINTS[1:], ["lt_summary"])
+    monkeypatch.setenv("BENCH_LONGTAIL", "sometimes")
+    with pytest.raises(SystemExit, match="BENCH_LONGTAIL"):
+        selected(ENDPOINTS)
+
+
+def _run(rps: float, p99: float, requests: int, not_found: int, writer: dict | None = None) -> dict:
+    return {
+        "rps": rps, "p50_ms": p99 / 4, "p99_ms": p99, "requests": requests, "not_found": not_found, "errors": 0,
+        "repeats": 0.05, "cpu_ms_per_request": 1.0, "writer": writer,
+    }  # fmt: skip
+
+
+def test_the_report_gives_each_variant_with_and_without_the_writer_its_404s_and_the_writers_rate(
+    tmp_path: Path,
+) -> None:
+    scenario = Scenario("lt_list", "list", ("F", "O"), ("/a", "/b", "/a"), tmp_path / "urls.txt", 2)
+    writes = {"per_second": 1.98, "writes": 40, "errors": 0, "p99_ms": 80.0}
+    measurements = {
+        "lt_list": {
+            "F": {"writer_off": [_run(30, 545, 600, 150)], "writer_on": [_run(25, 600, 500, 125, writes)]},
+            "O": {"writer_off": [_run(45, 377, 900, 225)], "writer_on": [_run(36, 552, 720, 180, writes)]},
+        }
+    }
+    report = build_longtail_report([scenario], measurements, {}, 2.0)
+    result = report["results"]["lt_list"]
+    assert result["distinct_urls"] == 2
+    assert result["rps_ratios"] == {"O/F writer_off": 1.5, "O/F writer_on": 1.44}
+    assert result["variants"]["O"]["writer_on"]["writer"]["per_second"] == 1.98
+    lines = render_longtail(report)
+    rows = [line for line in lines if line.startswith("| lt_list")]
+    assert len(rows) == 4
+    assert "| O, page cache on | on | 36.0 (36.0\u201336.0) | 138.00 | 552.00 | 180 (25%) |" in rows[3]
+    assert rows[3].endswith("| 1.44 | 1.98 (0, 80.0) |")
