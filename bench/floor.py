@@ -61,7 +61,7 @@ SELECT p.id, p.slug, p.name, p.name_zh, p.aliases, p.kind,
        {CITATION_JSON.format(column="p.investment_citation_id")},
        (SELECT json_build_object('id', co.id, 'slug', co.slug, 'name', co.name, 'name_zh', co.name_zh)
         FROM projects_participant x JOIN companies_company co ON co.id = x.company_id
-        WHERE x.project_id = p.id AND x.role = 'lead_investor' ORDER BY x.id LIMIT 1),
+        WHERE x.project_id = p.id AND x.role = 'lead_investor' LIMIT 1),
        u.username, p.description, p.created_at, p.updated_at, p.version
 FROM projects_project p
 JOIN regions_region r ON r.id = p.region_id
