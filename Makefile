@@ -76,7 +76,8 @@ restore: install
 	$(WITH_DB) python scripts/dbbackup.py restore "$(BACKUP)" $(if $(RESTORE_DB),--database "$(RESTORE_DB)")
 
 # Not part of `make test`: loads a data tier into its own database (tracker_bench) and times F, N and O
-# with wrk (BENCH_TIER=S|M|L, BENCH_DURATION, BENCH_ROUNDS; see bench/README.md).
+# with wrk, then the long tail of many URLs with and without a writer (BENCH_TIER=S|M|L, BENCH_DURATION,
+# BENCH_ROUNDS, BENCH_LONGTAIL=on|off|only; see bench/README.md).
 bench: install messages
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 	$(WITH_DB) python -m bench.run

@@ -137,3 +137,18 @@ def compare(endpoint: Endpoint, bodies: dict[str, Any]) -> tuple[list[str], list
                 fields |= compare_rows({v: b["rows"][i] for v, b in bodies.items()}, f"rows[{i}]", problems)
         fields |= compare_rows({v: b["totals"] for v, b in bodies.items()}, "totals", problems)
     return problems[:20], sorted(fields)
+
+
+def compare_answers(kind: str, path: str, answers: dict[str, tuple[int, Any]]) -> list[str]:
+    """Differences between the variants' (status, body) answers to one long-tail URL (`bench/longtail.py`).
+
+    The statuses must be equal (a 404 past a list's last page from every variant, or none); bodies of
+    200s are compared as the fixed endpoints' are.
+    """
+    statuses = {variant: status for variant, (status, _) in answers.items()}
+    if len(set(statuses.values())) > 1:
+        return [f"{path}: statuses {statuses}"]
+    if next(iter(statuses.values())) != 200:
+        return []
+    problems, _ = compare(Endpoint(path, path, kind), {variant: body for variant, (_, body) in answers.items()})
+    return [f"{path}: {problem}" for problem in problems]

@@ -82,6 +82,7 @@ def _row(values: tuple) -> dict[str, Any]:
 
 
 def _where(params: dict[str, list[str]]) -> tuple[str, list[Any]]:
+    """The list's and the summary's filters (projects.filters.ProjectFilterSet), on `p` joined to its region `r`."""
     conditions, args = ["TRUE"], []
     if stages := params.get("stage"):
         conditions.append("p.stage = ANY(%s)")
@@ -102,23 +103,34 @@ def _where(params: dict[str, list[str]]) -> tuple[str, list[Any]]:
     return " AND ".join(conditions), args
 
 
+FILTERED = "FROM projects_project p JOIN regions_region r ON r.id = p.region_id WHERE {where}"
+# The statement of O's page (config.pagination.BoundedPageNumberPagination), with the same meaning and
+# shape: the page's ids first, as an array, then their rows by primary key, and the count bounded at the
+# cap in the same statement. Written as `id IN (...)`, or as one ORDER BY ... OFFSET over the rows
+# themselves, PostgreSQL may join the whole filtered result first: a deep or filtered page then costs
+# tens of times O's, and the floor would not be one.
+BOUNDED_COUNT = f"p.version, (SELECT count(*) FROM (SELECT p.id {FILTERED} LIMIT %s) b)\nFROM"
+LIST_SQL = f"""
+{ROW_SELECT.replace("p.version" + chr(10) + "FROM", BOUNDED_COUNT)}
+WHERE {{where}} AND p.id = ANY(ARRAY(SELECT p.id {FILTERED} ORDER BY p.name, p.id LIMIT %s OFFSET %s))
+ORDER BY p.name, p.id
+"""
+NO_PAGE = "Page {page} does not exist: That page contains no results"
+
+
 def project_list(environ: dict, params: dict[str, list[str]]) -> tuple[int, dict, Any]:
     where, args = _where(params)
     page = int(params.get("page", ["1"])[-1])
-    # The same bounded count as O (config.pagination): exact up to the cap, else null with `count_exceeds`.
-    counted = _query(
-        "SELECT count(*) FROM (SELECT 1 FROM projects_project p JOIN regions_region r ON r.id = p.region_id "
-        f"WHERE {where} LIMIT %s) c",
-        [*args, COUNT_CAP + 1],
-    )[0][0]
-    count = counted if counted <= COUNT_CAP else None
     rows = _query(
-        f"{ROW_SELECT} WHERE {where} ORDER BY p.name, p.id LIMIT %s OFFSET %s",
-        [*args, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE],
+        LIST_SQL.format(where=where),
+        [*args, COUNT_CAP + 1, *args, *args, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE],
     )
-    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     if not rows and page != 1:
-        return 404, {}, {"error": {"code": "not_found", "message": "Invalid page."}}
+        return 404, {}, {"error": {"code": "not_found", "message": NO_PAGE.format(page=page)}}
+    # The same bounded count as O (config.pagination): exact up to the cap, else null with `count_exceeds`.
+    counted = rows[0][len(ROW_FIELDS) + 1] if rows else 0
+    count = counted if counted <= COUNT_CAP else None
+    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
 
     def link(number: int) -> str:
         query = {key: values[-1] for key, values in params.items()} | {"page": number}
@@ -208,39 +220,133 @@ def region_detail(environ: dict, params: dict[str, list[str]], key: str) -> tupl
     return 200, {"ETag": f'"{rows[0][-1]}"'}, dict(zip(REGION_FIELDS, rows[0], strict=False))
 
 
-# The app's summary: each project once per group, groups being the roots of the tree (no region or
-# industry filter is benchmarked), zeros included, in code order; industries add a "none" row.
-SUMMARY_KEYS = {
-    "region": (
-        "regions_region",
-        "SELECT p.*, subltree(t.path, 0, 1)::text AS key FROM projects_project p "
-        "JOIN regions_region t ON t.id = p.region_id",
-    ),
-    "industry": (
-        "industries_industry",
-        "SELECT p.*, subltree(t.path, 0, 1)::text AS key FROM projects_project p "
-        "LEFT JOIN projects_project_industries pi ON pi.project_id = p.id "
-        "LEFT JOIN industries_industry t ON t.id = pi.industry_id",
-    ),
+# The app's summary (projects.selectors.project_summary), with its SQL: the filtered projects (programmes
+# left out) aggregated per group and overall in one statement, the groups of a tree being the children of
+# the filter's region or industry (of the top without one), with zeros; projects on that node itself get a
+# row of their own, first. Stage labels as the app's English ones (projects.models.Stage).
+STAGES = {
+    "conceived": "conceived (谋划)",
+    "negotiating": "negotiating (洽谈)",
+    "signed": "signed (签约)",
+    "landed": "landed (落地)",
+    "construction_started": "construction started (开工)",
+    "in_production": "in production (投产)",
+    "at_capacity": "at design capacity (达产)",
+    "on_hold": "on hold",
+    "cancelled": "cancelled",
 }
-SUMMARY_SQL = """
-WITH keyed AS (SELECT DISTINCT ON (key, id) * FROM ({keyed}) AS k WHERE kind = 'project'),
-totals AS (
-    SELECT key, count(*) AS n, coalesce(sum(planned_investment) FILTER (WHERE currency = 'CNY'), 0) AS total,
-           coalesce(bool_or(investment_qualifier = ANY(%(approx)s)), FALSE) AS bounds,
-           count(*) FILTER (WHERE planned_investment IS NULL) AS without
-    FROM keyed GROUP BY key
-)
-SELECT g.code, g.name, coalesce(n, 0), coalesce(total, 0), coalesce(bounds, FALSE), coalesce(without, 0)
-FROM {table} g LEFT JOIN totals ON totals.key = g.id::text WHERE g.parent_id IS NULL
-UNION ALL
-SELECT NULL, 'no industry recorded', n, total, bounds, without FROM totals WHERE key IS NULL
-UNION ALL
-SELECT 'TOTAL', 'all projects', count(*), coalesce(sum(planned_investment) FILTER (WHERE currency = 'CNY'), 0),
-       coalesce(bool_or(investment_qualifier = ANY(%(approx)s)), FALSE),
-       count(*) FILTER (WHERE planned_investment IS NULL)
-FROM projects_project WHERE kind = 'project'
-"""
+GROUPINGS = ("region", "industry", "status", "year")
+ALL = object()  # the overall total's key among the groups' (never a real key: those are text or None)
+AGGREGATES = """count(*) AS n, coalesce(sum(planned_investment) FILTER (WHERE currency = 'CNY'), 0) AS total,
+    coalesce(bool_or(investment_qualifier = ANY(%s)), FALSE) AS bounds,
+    count(*) FILTER (WHERE planned_investment IS NULL) AS without"""
+SUMS = """coalesce(sum(n), 0)::bigint, coalesce(sum(total), 0), coalesce(bool_or(bounds), FALSE),
+    coalesce(sum(without), 0)::bigint"""
+ROLLUP = "SELECT CASE WHEN GROUPING(key) = 1 THEN 2 ELSE 0 END, key, {sums}, NULL::bigint, NULL, NULL FROM ({keyed}) k"
+
+
+def _child_key(alias: str, root: tuple | None) -> tuple[str, list[Any]]:
+    """The id of the child of `root` (of the top without one) above `alias.path`, or `root`'s own id."""
+    if root is None:
+        return f"subltree({alias}.path, 0, 1)::text", []
+    depth = "nlevel(%s::ltree)"
+    sql = f"CASE WHEN nlevel({alias}.path) > {depth} THEN subltree({alias}.path, {depth}, {depth} + 1)::text"
+    return f"{sql} ELSE {alias}.id::text END", [root[1]] * 3
+
+
+def _node(table: str, code: str | None) -> tuple | None:
+    """(id, path, code, name) of a tree node by its code."""
+    if not code:
+        return None
+    rows = _query(f"SELECT id, path::text, code, name FROM {table} WHERE code = %s", [code])
+    return rows[0] if rows else None
+
+
+def project_summary(environ: dict, params: dict[str, list[str]]) -> tuple[int, dict, Any]:
+    group_by = params.get("group_by", [""])[-1]
+    if group_by not in GROUPINGS:
+        return 400, {}, {"error": {"code": "invalid", "message": f"Choose one of: {', '.join(GROUPINGS)}."}}
+    where, where_args = _where(params)
+    base = (
+        "SELECT p.id, p.planned_investment, p.currency, p.investment_qualifier, p.region_id, p.stage "
+        f"{FILTERED.format(where=where)} AND p.kind = 'project'"
+    )
+    approx = list(APPROXIMATE)
+    root, children = None, None
+    if group_by == "region":
+        root = _node("regions_region", params.get("region", [None])[-1])
+        key, key_args = _child_key("r", root)
+        # Per region first: the key (a path computation and a join) once a region, not once a project.
+        grouped = f"SELECT region_id, {AGGREGATES} FROM ({base}) g GROUP BY region_id"
+        keyed = f"SELECT p.*, {key} AS key FROM ({grouped}) p JOIN regions_region r ON r.id = p.region_id"
+        parts = [ROLLUP.format(sums=SUMS, keyed=keyed) + " GROUP BY ROLLUP (key)"]
+        args = [*key_args, approx, *where_args]
+        children = "regions_region"
+    elif group_by == "industry":
+        root = _node("industries_industry", params.get("industry", [None])[-1])
+        key, key_args = _child_key("i", root)
+        links = "SELECT pi.project_id, i.id, i.path FROM projects_project_industries pi "
+        links += "JOIN industries_industry i ON i.id = pi.industry_id"
+        link_args = []
+        if root is not None:
+            links += " WHERE i.path <@ %s::ltree"
+            link_args.append(root[1])
+        keyed = f"SELECT p.*, {key} AS key FROM ({base}) p LEFT JOIN ({links}) i ON i.project_id = p.id"
+        parts = [
+            f"SELECT 0, key, {AGGREGATES}, NULL::bigint, NULL, NULL "
+            f"FROM (SELECT DISTINCT ON (key, id) * FROM ({keyed}) k) per_group GROUP BY key",
+            f"SELECT 2, NULL, {AGGREGATES}, NULL, NULL, NULL FROM ({base}) p",
+        ]
+        args = [approx, *key_args, *where_args, *link_args, approx, *where_args]
+        children = "industries_industry"
+    elif group_by == "status":
+        keyed = f"SELECT p.*, p.stage AS key FROM ({base}) p"
+        parts = [ROLLUP.format(sums=AGGREGATES, keyed=keyed) + " GROUP BY ROLLUP (key)"]
+        args = [approx, *where_args]
+    else:
+        keyed = (
+            f"SELECT p.*, extract(year FROM m.last_date)::int::text AS key FROM ({base}) p "
+            "LEFT JOIN LATERAL (SELECT max(m.date) AS last_date FROM projects_milestone m "
+            "WHERE m.project_id = p.id AND NOT m.is_planned) m ON TRUE"
+        )
+        parts = [ROLLUP.format(sums=AGGREGATES, keyed=keyed) + " GROUP BY ROLLUP (key)"]
+        args = [approx, *where_args]
+    if children:
+        parent = "parent_id = %s" if root is not None else "parent_id IS NULL"
+        parts.append(f"SELECT 1, NULL, NULL, NULL, NULL, NULL, id, code, name FROM {children} WHERE {parent}")
+        args += [root[0]] if root is not None else []
+    sql = " UNION ALL ".join(f"({part})" for part in parts) + " ORDER BY 1, 2 NULLS LAST, 8, 7"
+    totals: dict[Any, tuple] = {}
+    kids = []
+    for part, key, *values, pk, code, name in _query(sql, args):
+        if part == 1:
+            kids.append((pk, code, name))
+        else:
+            totals[ALL if part == 2 else key] = values
+
+    def row(key: str | None, label: str, values: list | None) -> dict[str, Any]:
+        return _summary_row(key, label, *(values or (0, Decimal(0), False, 0)))
+
+    if group_by in ("region", "industry"):
+        rows = [row(code, name, totals.get(str(pk))) for pk, code, name in kids]
+        if root is not None and str(root[0]) in totals:
+            rows.insert(0, row(root[2], f"{root[3]} (directly)", totals[str(root[0])]))
+        if group_by == "industry" and None in totals:
+            rows.append(row(None, "no industry recorded", totals[None]))
+    elif group_by == "status":
+        rows = [row(stage, label, totals.get(stage)) for stage, label in STAGES.items()]
+    else:
+        rows = [row(key, key or "no actual milestone", values) for key, values in totals.items() if key is not ALL]
+    return (
+        200,
+        {},
+        {
+            "group_by": group_by,
+            "parent": {"code": root[2], "name": root[3]} if root is not None else None,
+            "rows": rows,
+            "totals": row(None, "all projects", totals.get(ALL)),
+        },
+    )
 
 
 def _summary_row(key: str | None, label: str, n: int, total: Decimal, bounds: bool, without: int) -> dict[str, Any]:
@@ -253,28 +359,6 @@ def _summary_row(key: str | None, label: str, n: int, total: Decimal, bounds: bo
         "includes_bounds": bounds,
         "projects_without_amount": without,
     }
-
-
-def project_summary(environ: dict, params: dict[str, list[str]]) -> tuple[int, dict, Any]:
-    group_by = params.get("group_by", [""])[-1]
-    if group_by not in SUMMARY_KEYS:
-        return 400, {}, {"error": {"code": "invalid", "message": "Choose one of: region, industry."}}
-    table, keyed = SUMMARY_KEYS[group_by]
-    rows = _query(SUMMARY_SQL.format(table=table, keyed=keyed), {"approx": APPROXIMATE})
-    # Tree rows come out of the UNION in table order; the app lists them in code order.
-    groups = sorted((r for r in rows if r[0] not in (None, "TOTAL")), key=lambda r: r[0])
-    groups += [r for r in rows if r[0] is None]
-    total = next(r for r in rows if r[0] == "TOTAL")
-    return (
-        200,
-        {},
-        {
-            "group_by": group_by,
-            "parent": None,
-            "rows": [_summary_row(*r) for r in groups],
-            "totals": _summary_row(None, *total[1:]),
-        },
-    )
 
 
 Handler = Callable[..., tuple[int, dict, Any]]

@@ -5,7 +5,8 @@
 Environment: BENCH_TIER (S, M or L; default S), BENCH_DURATION (seconds per wrk run; 20),
 BENCH_ROUNDS (3), BENCH_WARMUP (seconds; 3), BENCH_IDLE_WAIT (seconds to wait for an idle
 machine before going on with a warning; 60), BENCH_DATABASE (tracker_bench), DATABASE_URL (the
-server; else the embedded one). Results go to bench/results/<timestamp>-<tier>.{json,md}.
+server; else the embedded one), BENCH_LONGTAIL (on, off or only), BENCH_ENDPOINTS, BENCH_WRITES,
+BENCH_PORT_BASE, BENCH_RESULTS; see bench/README.md. Results go to bench/results/<timestamp>-<tier>.{json,md}.
 """
 
 # Runs our own local tools (git, wrk, gunicorn) with arguments of its own making; en dashes in the report.
@@ -27,23 +28,29 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from bench import db
-from bench.compare import Endpoint, compare, pick_endpoints
+from bench import db, longtail
+from bench.compare import Endpoint, compare, compare_answers, pick_endpoints
+from bench.writer import issue_token
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(os.environ.get("BENCH_RESULTS") or Path(__file__).resolve().parent / "results")
 VARIANTS = {
     "F": "bench.floor:application",
     "N": "bench.naive.wsgi:application",
     "O": "config.wsgi:application",
+    # O with its answer cache for list pages off (API_PAGE_CACHE=false): every page computed. Long tail only.
+    "O_nocache": "config.wsgi:application",
 }
-PORTS = {"F": 8311, "N": 8312, "O": 8313}
+FIXED_VARIANTS = ("F", "N", "O")  # the fixed endpoints' variants
+# Consecutive ports from BENCH_PORT_BASE, so that two benches on one machine can run on different ones.
+PORTS = {variant: int(os.environ.get("BENCH_PORT_BASE") or 8311) + i for i, variant in enumerate(VARIANTS)}
 WORKERS = 2
 # O runs behind a TLS proxy in production: say so, or its SECURE_SSL_REDIRECT answers 301.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
@@ -178,7 +185,7 @@ def o_answer_cache() -> str:
 def server_env(variant: str, url: str) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(db.BASE_DIR)}
     env.pop("REDIS_URL", None)
-    if variant == "O":
+    if variant in ("O", "O_nocache"):
         if o_cache_url():
             env["REDIS_URL"] = o_cache_url()
         env.update(
@@ -195,6 +202,8 @@ def server_env(variant: str, url: str) -> dict[str, str]:
             API_THROTTLE_USER="1000000000/s",
             DJANGO_LOG_LEVEL="WARNING",
         )
+        if variant == "O_nocache":
+            env["API_PAGE_CACHE"] = "false"
     elif variant == "N":
         env["DJANGO_SETTINGS_MODULE"] = "bench.naive.settings"
     return env
@@ -232,7 +241,7 @@ def wait_until_up(variant: str, process: subprocess.Popen, timeout: float = 60) 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{variant}'s gunicorn exited; see bench/results/logs/gunicorn-{variant}.log")
+            raise RuntimeError(f"{variant}'s gunicorn exited; see {RESULTS}/logs/gunicorn-{variant}.log")
         try:
             status, _, _ = get(variant, "/api/v1/regions/__none__/")
             if status in (200, 404):
@@ -244,7 +253,7 @@ def wait_until_up(variant: str, process: subprocess.Popen, timeout: float = 60) 
 
 def check_workers(variant: str, process: subprocess.Popen) -> None:
     if process.poll() is not None or len(worker_pids(process.pid)) != WORKERS:
-        raise RuntimeError(f"{variant}'s gunicorn is not running {WORKERS} workers; see bench/results/logs/")
+        raise RuntimeError(f"{variant}'s gunicorn is not running {WORKERS} workers; see {RESULTS}/logs/")
 
 
 def worker_pids(master: int) -> list[int]:
@@ -310,6 +319,148 @@ def wrk(variant: str, path: str, seconds: int, headers: dict[str, str]) -> dict[
     return parse_wrk(output)
 
 
+def wrk_walk(variant: str, urls_file: Path, start: int, seconds: int) -> dict[str, Any]:
+    """wrk walking a file of URLs from line `start` (bench/longtail.lua); responses counted by status."""
+    command = ["wrk", "-t1", "-c4", f"-d{seconds}s", "--latency", "--timeout", "30s", "-s", str(longtail.SCRIPT)]
+    for name, value in PROXY_HEADERS.items():
+        command += ["-H", f"{name}: {value}"]
+    command += [f"http://127.0.0.1:{PORTS[variant]}", "--", str(urls_file), str(start)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result = parse_wrk(output)
+    result["statuses"] = {str(status): n for status, n in longtail.parse_statuses(output).items()}
+    not_found = result["statuses"].get("404", 0)
+    result["not_found"] = not_found
+    # Not errors: a 404 past a list's last page is the answer. Anything else that is not a 2xx is one.
+    result["errors"] = result["non_2xx_3xx"] - not_found + result["socket_errors"]
+    return result
+
+
+# --------------------------------------------------------------------------------------------------
+# The long tail: many URLs (bench/longtail.py), with and without a steady writer (bench/writer.py)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    kind: str  # as bench.compare's endpoints: list, summary or record
+    variants: tuple[str, ...]
+    urls: tuple[str, ...]
+    file: Path
+    sample: int  # URLs compared between the variants before timing
+
+
+def longtail_scenarios(conn: psycopg.Connection, directory: Path) -> list[Scenario]:
+    count = env_int("BENCH_LONGTAIL_URLS", 10_000)
+    details = env_int("BENCH_LONGTAIL_DETAILS", 5_000)
+    seed = env_int("BENCH_LONGTAIL_SEED", 24)
+    vocab = longtail.vocabulary(conn)
+    drawn = [
+        ("lt_list", "list", ("F", "O_nocache", "O"), longtail.list_urls(vocab, count, seed), 100),
+        ("lt_summary", "summary", ("F", "O"), longtail.summary_urls(vocab, count, seed), 40),
+        ("lt_detail", "record", ("F", "O"), longtail.detail_urls(vocab, details, seed), 40),
+    ]
+    directory.mkdir(parents=True, exist_ok=True)
+    return [
+        Scenario(name, kind, variants, tuple(urls), longtail.write_urls(directory / f"{name}.txt", urls), sample)
+        for name, kind, variants, urls, sample in drawn
+    ]
+
+
+def check_longtail_agreement(scenarios: list[Scenario]) -> dict[str, dict[str, Any]]:
+    """A sample of each scenario's URLs from each of its variants: same statuses, same rows and fields."""
+    checks = {}
+    for scenario in scenarios:
+        problems: list[str] = []
+        statuses: dict[str, int] = {}
+        urls = longtail.sample(scenario.urls, scenario.sample)
+        for path in urls:
+            answers = {}
+            for variant in scenario.variants:
+                status, _, body = get(variant, path)
+                answers[variant] = (status, json.loads(body) if body else None)
+            status_text = str(next(iter(answers.values()))[0])
+            statuses[status_text] = statuses.get(status_text, 0) + 1
+            problems += compare_answers(scenario.kind, path, answers)
+        checks[scenario.name] = {"urls": len(urls), "statuses": statuses, "problems": problems[:20]}
+        state = "same" if not problems else f"DIFFERENT ({len(problems)})"
+        log(f"  {scenario.name:17} {state}: {len(urls)} URLs, statuses {statuses}")
+        for problem in problems[:5]:
+            log(f"      {problem[:300]}")
+    return checks
+
+
+@contextlib.contextmanager
+def steady_writer(url: str, token: str, rate: float, seed: int, logs: Path) -> Iterator[dict[str, Any]]:
+    """bench.writer writing through O while the block runs; the dict gets its summary when the block ends."""
+    command = [sys.executable, "-m", "bench.writer", "--base", f"http://127.0.0.1:{PORTS['O']}", "--token", token]
+    command += ["--rate", str(rate), "--database-url", url, "--seed", str(seed)]
+    with (logs / "writer.log").open("a") as errors:
+        process = subprocess.Popen(command, cwd=db.BASE_DIR, stdout=subprocess.PIPE, stderr=errors, text=True)
+    summary: dict[str, Any] = {}
+    try:
+        if process.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the writer did not start; see {logs}/writer.log")
+        yield summary
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+        lines = output.strip().splitlines()
+        summary.update(json.loads(lines[-1]) if lines else {"error": f"no summary; see {logs}/writer.log"})
+
+
+def run_longtail_round(
+    scenarios: list[Scenario],
+    *,
+    round_number: int,
+    rounds: int,
+    url: str,
+    servers: dict[str, subprocess.Popen],
+    token: str,
+    duration: int,
+    warmup: int,
+    logs: Path,
+    measurements: dict[str, dict[str, dict[str, list[dict]]]],
+) -> None:
+    """Each scenario, writer off and on, each variant once. The variants of one run walk the same URLs from the
+    same line; each (round, writer) pair starts at a line of its own, its warm-up half a file away."""
+    rate = float(os.environ.get("BENCH_WRITES") or 2)
+    states = ("writer_off", "writer_on") if rate > 0 else ("writer_off",)
+    for scenario in scenarios:
+        stride = max(1, len(scenario.urls) // (rounds * len(states)))
+        for state_number, state in enumerate(states):
+            start = ((round_number - 1) * len(states) + state_number) * stride % len(scenario.urls)
+            warm_start = (start + len(scenario.urls) // 2) % len(scenario.urls)
+            order = list(scenario.variants)
+            shift = (round_number - 1) % len(order)
+            for variant in order[shift:] + order[:shift]:  # rotate, so no variant always runs first
+                settled = settle_database(url)
+                wrk_walk(variant, scenario.file, warm_start, warmup)
+                settled += settle_database(url)
+                pids = worker_pids(servers[variant].pid)
+                ticks = cpu_ticks(pids)
+                if state == "writer_on":
+                    with steady_writer(url, token, rate, round_number, logs) as writes:
+                        result = wrk_walk(variant, scenario.file, start, duration)
+                else:
+                    writes, result = None, wrk_walk(variant, scenario.file, start, duration)
+                used = cpu_ticks(pids) - ticks
+                result["cpu_ms_per_request"] = round(used * 1000 / CLOCK_TICK / max(1, result["requests"]), 3)
+                result["settle_seconds"] = settled
+                result["start_line"] = start
+                result["repeats"] = longtail.repeats(scenario.urls, start, result["requests"])
+                result["writer"] = writes
+                measurements[scenario.name][variant][state].append(result)
+                log(
+                    f"  {scenario.name:11} {variant:9} {state:10}: {result['rps']:8.1f} req/s"
+                    f"  p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms"
+                    f"  404s {result['not_found']}  cpu {result['cpu_ms_per_request']:6.2f} ms/req"
+                    + (f"  ERRORS {result['errors']}" if result["errors"] else "")
+                    + (f"  writes {writes.get('per_second')}/s, {writes.get('errors')} errors" if writes else "")
+                )
+
+
 # --------------------------------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------------------------------
@@ -321,14 +472,14 @@ def check_agreement(endpoints: list[Endpoint]) -> tuple[dict[str, dict], dict[st
     for endpoint in endpoints:
         if endpoint.kind == "not_modified":
             statuses = {}
-            for variant in VARIANTS:
+            for variant in FIXED_VARIANTS:
                 etag = etags[variant]
                 statuses[variant] = get(variant, endpoint.path, {"If-None-Match": etag})[0]
             problems = [f"status {statuses}"] if set(statuses.values()) != {304} else []
             checks[endpoint.name] = {"problems": problems, "fields": ["status 304 to the variant's own ETag"]}
             continue
         bodies = {}
-        for variant in VARIANTS:
+        for variant in FIXED_VARIANTS:
             status, headers, body = get(variant, endpoint.path)
             if status != 200:
                 raise RuntimeError(f"{variant} {endpoint.path}: {status} {body[:300]!r}")
@@ -342,13 +493,13 @@ def check_agreement(endpoints: list[Endpoint]) -> tuple[dict[str, dict], dict[st
         for problem in problems[:5]:
             log(f"      {problem[:300]}")
     # Without the detail among the endpoints (BENCH_ENDPOINTS), there is no ETag and no 304 to time.
-    return checks, {v: {"If-None-Match": etags[v]} for v in VARIANTS if v in etags}
+    return checks, {v: {"If-None-Match": etags[v]} for v in FIXED_VARIANTS if v in etags}
 
 
 def count_queries(endpoints: list[Endpoint], url: str) -> dict[str, dict[str, int]]:
     paths = [e.path + ("#304" if e.kind == "not_modified" else "") for e in endpoints]
     counts = {}
-    for variant in VARIANTS:
+    for variant in FIXED_VARIANTS:
         output = subprocess.run(
             [sys.executable, "-m", "bench.count", variant, *paths],
             cwd=db.BASE_DIR,
@@ -362,6 +513,24 @@ def count_queries(endpoints: list[Endpoint], url: str) -> dict[str, dict[str, in
     return counts
 
 
+def selected(endpoints: list[Endpoint]) -> tuple[list[Endpoint], list[str]]:
+    """The fixed endpoints and the long-tail scenarios to time (BENCH_ENDPOINTS, BENCH_LONGTAIL)."""
+    mode = (os.environ.get("BENCH_LONGTAIL") or "on").strip().lower()
+    if mode not in ("on", "off", "only"):
+        raise SystemExit(f"BENCH_LONGTAIL is on, off or only, not {mode!r}")
+    scenarios = [] if mode == "off" else list(LONGTAIL_SCENARIOS)
+    if mode == "only":
+        endpoints = []
+    if os.environ.get("BENCH_ENDPOINTS"):
+        wanted = {name.strip() for name in os.environ["BENCH_ENDPOINTS"].split(",")}
+        endpoints = [endpoint for endpoint in endpoints if endpoint.name in wanted]
+        scenarios = [name for name in scenarios if name in wanted]
+    return endpoints, scenarios
+
+
+LONGTAIL_SCENARIOS = ("lt_list", "lt_summary", "lt_detail")
+
+
 def main() -> int:
     tier = os.environ.get("BENCH_TIER", "S")
     duration = env_int("BENCH_DURATION", 20)
@@ -371,6 +540,7 @@ def main() -> int:
     if not shutil.which("wrk"):
         log("wrk is not installed: apt-get install wrk (make bench does it when run as root)")
         return 2
+    started = time.monotonic()
     url = db.bench_url()
     log(f"benchmark database: {url.split('?')[0]}")
     db.ensure_database(url)
@@ -381,35 +551,45 @@ def main() -> int:
     subprocess.run(generate, check=True)
     load_seconds = round(time.perf_counter() - load_started, 1)
 
+    logs = RESULTS / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
     with psycopg.connect(url, autocommit=True) as conn:
-        endpoints = pick_endpoints(conn)
-        if os.environ.get("BENCH_ENDPOINTS"):
-            wanted = {name.strip() for name in os.environ["BENCH_ENDPOINTS"].split(",")}
-            endpoints = [endpoint for endpoint in endpoints if endpoint.name in wanted]
+        endpoints, scenario_names = selected(pick_endpoints(conn))
+        scenarios = [s for s in longtail_scenarios(conn, logs / "longtail") if s.name in scenario_names]
         sizes = {
             table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
             for table in ("regions_region", "industries_industry", "companies_company", "projects_project")
         }
-    logs = RESULTS / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    needed = set(FIXED_VARIANTS if endpoints else ()) | {v for scenario in scenarios for v in scenario.variants}
+    writes_per_second = float(os.environ.get("BENCH_WRITES") or 2)
+    token = issue_token(url) if scenarios and writes_per_second > 0 else ""
     servers: dict[str, subprocess.Popen] = {}
+    checks, queries, conditional_headers, longtail_checks = {}, {}, {}, {}
     try:
         for variant in VARIANTS:
-            servers[variant] = start_server(variant, url, logs)
+            if variant in needed:
+                servers[variant] = start_server(variant, url, logs)
         for variant, process in servers.items():
             wait_until_up(variant, process)
             check_workers(variant, process)
-        log("checking that F, N and O agree:")
-        checks, conditional_headers = check_agreement(endpoints)
-        if any(check["problems"] for check in checks.values()) and not os.environ.get("BENCH_ALLOW_MISMATCH"):
+        log("checking that the variants agree:")
+        if endpoints:
+            checks, conditional_headers = check_agreement(endpoints)
+        longtail_checks = check_longtail_agreement(scenarios)
+        disagree = any(c["problems"] for c in checks.values()) or any(c["problems"] for c in longtail_checks.values())
+        if disagree and not os.environ.get("BENCH_ALLOW_MISMATCH"):
             log("the variants disagree (BENCH_ALLOW_MISMATCH=1 times them anyway)")
             return 1
-        log("counting queries per request (in-process)")
-        queries = count_queries(endpoints, url)
+        if endpoints:
+            log("counting queries per request (in-process)")
+            queries = count_queries(endpoints, url)
 
-        measurements: dict[str, dict[str, list[dict]]] = {e.name: {v: [] for v in VARIANTS} for e in endpoints}
+        measurements: dict[str, dict[str, list[dict]]] = {e.name: {v: [] for v in FIXED_VARIANTS} for e in endpoints}
+        tail: dict[str, dict[str, dict[str, list[dict]]]] = {
+            s.name: {v: {"writer_off": [], "writer_on": []} for v in s.variants} for s in scenarios
+        }
         idle_checks = []
-        order = list(VARIANTS)
+        order = list(FIXED_VARIANTS)
         for round_number in range(1, rounds + 1):
             log(f"round {round_number}/{rounds}: waiting for an idle machine")
             idle = wait_for_idle(idle_wait) | {"round": round_number}
@@ -435,6 +615,18 @@ def main() -> int:
                         + (f"  ERRORS {result['non_2xx_3xx']}" if result["non_2xx_3xx"] else "")
                     )
             order = order[1:] + order[:1]  # rotate, so no variant always runs first
+            run_longtail_round(
+                scenarios,
+                round_number=round_number,
+                rounds=rounds,
+                url=url,
+                servers=servers,
+                token=token,
+                duration=duration,
+                warmup=warmup,
+                logs=logs,
+                measurements=tail,
+            )
         memory = {variant: peak_memory_kib(worker_pids(process.pid)) for variant, process in servers.items()}
     finally:
         for process in servers.values():
@@ -458,13 +650,15 @@ def main() -> int:
         memory=memory,
         idle_checks=idle_checks,
     )
+    report["longtail"] = build_longtail_report(scenarios, tail, longtail_checks, writes_per_second)
+    report["run_seconds"] = round(time.monotonic() - started)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{stamp}-{tier}.json").write_text(json.dumps(report, indent=2) + "\n")
     markdown = render_markdown(report)
     (RESULTS / f"{stamp}-{tier}.md").write_text(markdown)
     log("\n" + markdown)
-    log(f"written: bench/results/{stamp}-{tier}.json and .md")
+    log(f"written: {RESULTS}/{stamp}-{tier}.json and .md")
     return 0
 
 
@@ -542,10 +736,13 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"- O's answer cache: {report['settings'].get('o_answer_cache', 'summaries')}",
         "- peak memory per worker (VmHWM, MiB): "
         + ", ".join(f"{v} {m}" for v, m in report["peak_memory_mib_per_worker"].items()),
-        "",
-        "| endpoint | variant | req/s median (min–max) | p50 ms | p99 ms | queries/req | CPU ms/req | O/F | O/N |",
-        "|---|---|---|---|---|---|---|---|---|",
     ]
+    if report["results"]:
+        lines += [
+            "",
+            "| endpoint | variant | req/s median (min–max) | p50 ms | p99 ms | queries/req | CPU ms/req | O/F | O/N |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
     for name, result in report["results"].items():
         for variant, row in result["variants"].items():
             ratios = result["rps_ratios"]
@@ -556,12 +753,119 @@ def render_markdown(report: dict[str, Any]) -> str:
                 f"| {row['cpu_ms_per_request']:.2f} | "
                 + (f"{ratios['O/F']} | {ratios['O/N']} |" if variant == "O" else " | |")
             )
+    if report.get("longtail", {}).get("results"):
+        lines += render_longtail(report["longtail"])
     disagreements = {name: c["problems"] for name, c in report["agreement"].items() if c["problems"]}
+    disagreements |= {
+        name: c["problems"] for name, c in report.get("longtail", {}).get("agreement", {}).items() if c["problems"]
+    }
     lines += [
         "",
         "Agreement check: " + ("all variants agree." if not disagreements else f"DIFFERENCES {disagreements}"),
     ]
+    if "run_seconds" in report:
+        lines.append(f"\nWhole run (load, checks, rounds): {report['run_seconds']} s.")
     return "\n".join(lines) + "\n"
+
+
+def _summarise_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    rps = [run["rps"] for run in runs]
+    writes = [run["writer"] for run in runs if run.get("writer")]
+    summary = {
+        "rps_median": _median(rps),
+        "rps_min": min(rps),
+        "rps_max": max(rps),
+        "p50_ms": _median([run["p50_ms"] for run in runs]),
+        "p99_ms": _median([run["p99_ms"] for run in runs]),
+        "requests": sum(run["requests"] for run in runs),
+        "not_found": sum(run["not_found"] for run in runs),
+        "errors": sum(run["errors"] for run in runs),
+        "repeats": _median([run["repeats"] for run in runs]),
+        "cpu_ms_per_request": _median([run["cpu_ms_per_request"] for run in runs]),
+        "runs": runs,
+    }
+    if writes:
+        summary["writer"] = {
+            "per_second": _median([w.get("per_second", 0.0) for w in writes]),
+            "writes": sum(w.get("writes", 0) for w in writes),
+            "errors": sum(w.get("errors", 0) for w in writes),
+            "p99_ms": _median([w["p99_ms"] for w in writes if w.get("p99_ms") is not None]),
+        }
+    return summary
+
+
+def build_longtail_report(
+    scenarios: list[Scenario],
+    measurements: dict[str, dict[str, dict[str, list[dict]]]],
+    checks: dict[str, dict[str, Any]],
+    writes_per_second: float,
+) -> dict[str, Any]:
+    results = {}
+    for scenario in scenarios:
+        rows: dict[str, dict[str, Any]] = {}
+        for variant, states in measurements[scenario.name].items():
+            rows[variant] = {state: _summarise_runs(runs) for state, runs in states.items() if runs}
+        ratios = {}
+        for state in ("writer_off", "writer_on"):
+            floor_rps = rows.get("F", {}).get(state, {}).get("rps_median")
+            for variant in scenario.variants:
+                if variant != "F" and floor_rps and state in rows[variant]:
+                    ratios[f"{variant}/F {state}"] = round(rows[variant][state]["rps_median"] / floor_rps, 3)
+        results[scenario.name] = {
+            "urls": len(scenario.urls),
+            "distinct_urls": len(set(scenario.urls)),
+            "variants": rows,
+            "rps_ratios": ratios,
+        }
+    return {
+        "settings": {
+            "seed": env_int("BENCH_LONGTAIL_SEED", 24),
+            "lists": "region (any level) 70 %, stage 50 %, industry 30 %, each independent; page 1-20 uniform",
+            "summaries": "group_by region, industry, status or year; filters drawn as for the lists",
+            "details": "ids drawn uniformly from every project's",
+            "writer": f"{writes_per_second} writes/s through O's API (3 in 4 a PATCH with If-Match, 1 a POST of a "
+            "follow-up), during the timed run only",
+        },
+        "agreement": checks,
+        "results": results,
+    }
+
+
+VARIANT_LABELS = {"O_nocache": "O, no page cache", "O": "O, page cache on"}
+
+
+def render_longtail(tail: dict[str, Any]) -> list[str]:
+    settings = tail["settings"]
+    lines = [
+        "",
+        "## Long tail: many different URLs",
+        "",
+        f"- lists: {settings['lists']}; summaries: {settings['summaries']}; details: {settings['details']} "
+        f"(seed {settings['seed']})",
+        f"- writer: {settings['writer']}",
+        "- 404s are pages past a list's end, the answers they are; repeats: the share of a run's requests for a URL "
+        "it had already asked for (what an answer cache can hit); O's CPU includes the writes' when the writer is on",
+        "",
+        "| scenario | variant | writer | req/s median (min–max) | p50 ms | p99 ms | 404s | repeats | CPU ms/req "
+        "| vs F | writes/s (errors, p99 ms) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, result in tail["results"].items():
+        for variant, states in result["variants"].items():
+            for state, row in states.items():
+                errors = f" ⚠ {row['errors']} errors" if row["errors"] else ""
+                ratio = result["rps_ratios"].get(f"{variant}/F {state}", "")
+                writer = row.get("writer")
+                writes = f"{writer['per_second']} ({writer['errors']}, {writer['p99_ms']})" if writer else ""
+                share_404 = f"{row['not_found']:,} ({row['not_found'] / max(1, row['requests']):.0%})"
+                lines.append(
+                    f"| {name} ({result['distinct_urls']:,} of {result['urls']:,} distinct) "
+                    f"| {VARIANT_LABELS.get(variant, variant)} | {state.removeprefix('writer_')} "
+                    f"| {row['rps_median']:.1f} ({row['rps_min']:.1f}–{row['rps_max']:.1f}){errors} "
+                    f"| {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {share_404} | {row['repeats']:.0%} "
+                    f"| {row['cpu_ms_per_request']:.2f} | {ratio} | {writes} |"
+                )
+    return lines
 
 
 if __name__ == "__main__":
