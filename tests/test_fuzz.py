@@ -324,9 +324,14 @@ def _user(role: str):
 @pytest.fixture(scope="module")
 def workers(django_db_setup, django_db_blocker):
     """Two processes, each with its own copy of the migrated, empty test database."""
-    from django.db import connection
+    from django.db import connection, connections
 
     creation = connection.creation
+    # A database is copied only while nobody else is connected to it: the test process's own connections
+    # (the throttle's counts go through `counters`) are closed first.
+    for alias in connections:
+        if not connections[alias].in_atomic_block:
+            connections[alias].close()
     suffixes = [f"fuzz{number}" for number in range(WORKERS)]
     context = multiprocessing.get_context("spawn")
     databases = context.Queue()
