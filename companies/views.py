@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from companies.filters import CompanyFilterSet
 from companies.models import Company
 from companies.serializers import CompanyDetailSerializer, CompanySerializer
-from config.viewsets import TrackerViewSet
+from config.viewsets import TrackerViewSet, accepted_format
 from industries.models import Industry
 from projects.models import Figure
 
@@ -23,7 +23,6 @@ from projects.models import Figure
 class CompanyViewSet(TrackerViewSet):
     """Companies and organisations that invest in, operate, partner in or promote projects."""
 
-    fixed_querysets = True
     # The industry codes are an array in the row's own SELECT, in the industries' order (code, id): a
     # prefetch would be a second query per page.
     queryset = (
@@ -45,7 +44,7 @@ class CompanyViewSet(TrackerViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.action == "list" and self.accepted_format == "csv":
+        if self.action == "list" and accepted_format(self.request) == "csv":
             # A CSV export reads its rows through a server-side cursor: as for projects (projects.selectors
             # `project_csv_queryset`), the industries are prefetched per chunk instead.
             return queryset.annotate(industry_codes=Value(None, output_field=JSONField())).prefetch_related(

@@ -114,6 +114,9 @@ def _nested_serializer(parent: serializers.Serializer, field: serializers.Field)
     summary = getattr(field, "summary_serializer", None)  # KeyRelatedField: a key in, a summary out
     if summary is not None:
         return summary(context=parent.context)
+    schema = getattr(field, "schema", None)  # an SQLField (api.projection) declares its shape
+    if isinstance(schema, serializers.Serializer) and not getattr(schema, "many", False):
+        return schema
     if isinstance(field, serializers.SerializerMethodField):
         # A method field declares its shape for the OpenAPI document with @extend_schema_field.
         annotated = get_override(getattr(parent, field.method_name, None), "field")

@@ -61,12 +61,6 @@ class IdAmong(Func):
         return f"{column} = ANY({array})", (*column_params, *array_params)
 
 
-def page_annotations(view) -> dict:
-    """Annotations the view wants on a page's rows only (`view.page_annotations()`), not in the count or ids."""
-    hook = getattr(view, "page_annotations", None)
-    return hook() if hook is not None else {}
-
-
 @dataclass
 class Window:
     """One page of a bounded-count page walk: what DRF's links need from a Django `Page`."""
@@ -132,10 +126,7 @@ class BoundedPageNumberPagination(PageNumberPagination):
         self.request = request
         self.window = None
         raw = request.query_params.get(self.page_query_param) or 1
-        extra = page_annotations(view)
         if not isinstance(queryset, QuerySet) or raw in self.last_page_strings:
-            if extra and isinstance(queryset, QuerySet):
-                queryset = queryset.annotate(**extra)  # Django's count leaves unused annotations out
             return super().paginate_queryset(queryset, request, view)
         size = self.get_page_size(request)
         number = self.get_page_number(request, Paginator([], size))
@@ -145,7 +136,7 @@ class BoundedPageNumberPagination(PageNumberPagination):
         offset = (number - 1) * size
         ids = queryset.values("pk")[offset : offset + size + 1]
         counted = queryset.order_by().values("pk")[: cap + 1]
-        rows = list(queryset.filter(IdAmong(ids)).annotate(**extra, **{COUNT_ATTRIBUTE: BoundedCount(counted)}))
+        rows = list(queryset.filter(IdAmong(ids)).annotate(**{COUNT_ATTRIBUTE: BoundedCount(counted)}))
         if not rows and number > 1:
             raise NotFound(
                 self.invalid_page_message.format(
@@ -226,8 +217,6 @@ class TrackerPagination(pagination.BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.active = self.cursor if self.cursor_query_param in request.query_params else self.pages
-        if self.active is self.cursor and isinstance(queryset, QuerySet) and (extra := page_annotations(view)):
-            queryset = queryset.annotate(**extra)  # a cursor page is one statement with no subquery of itself
         return self.active.paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data) -> Response:

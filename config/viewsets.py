@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, transaction
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from pghistory.models import Events
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
+from api.projection import Projection, projection_of
 from config.conditional import PreconditionFailed, etag_of, if_match_holds, if_none_match_hits
 from config.csv import stream_csv
 from config.history import HistoryEventSerializer, with_exact_values
 from config.pagination import PageNumberPagination
 from config.renderers import JSONRenderer
-from core.querysets import KeyedStatement
 
 WRITE_ACTIONS = {"update", "partial_update", "destroy"}
-# `TrackerViewSet._statements`, per viewset class, action, format, key field and columns.
-_STATEMENTS: dict[tuple, KeyedStatement] = {}
 
 
 def is_id(value: str) -> bool:
@@ -44,77 +38,63 @@ def key_lookups(value: str, fields) -> list[dict[str, str]]:
     return [{field: value} for field in fields if field != "pk" or is_id(value)]
 
 
+def accepted_format(request) -> str | None:
+    """The format of the renderer content negotiation chose (`json`, `api`, `csv`), None before it ran."""
+    return getattr(getattr(request, "accepted_renderer", None), "format", None)
+
+
 class TrackerViewSet(viewsets.ModelViewSet):
-    """CRUD over one model. Records are found by `lookup_fields` in order (e.g. id, then slug)."""
+    """CRUD over one model. Records are found by `lookup_fields` in order (e.g. id, then slug).
+
+    With `projected`, JSON list pages and details are written by PostgreSQL from the serializers
+    (`api.projection`): one statement a read, no model instance. Every other answer (CSV, the browsable
+    API, writes) goes through the same serializers over `get_queryset()`, whose joins and prefetches the
+    projection derives from them. A write runs in one transaction (`create`, `update`, `destroy`), and a
+    read in none: authentication, permissions and throttles run before it, so their counts stay when a
+    write fails.
+    """
 
     lookup_fields: tuple[str, ...] = ("pk",)
     lookup_url_kwarg = "key"
     lookup_value_regex = "[^/]+"
     detail_serializer_class = None
     csv_filename = "export"
-    # True where `get_queryset` depends on the action and the accepted format only, never on the request's
-    # user, parameters or URL: a record's version (a 304), and its JSON detail with `detail_row_columns`, are
-    # then read by statements compiled once per process (`_statements`). Not for nested collections, whose
-    # querysets filter by the parent in the URL. tests/config/test_keyed_statements.py holds every viewset
-    # that says so to it.
-    fixed_querysets = False
-    # Where PostgreSQL writes a record's JSON detail: the columns the detail's statement reads, the last one
-    # the JSON (`detail_json`); `get_queryset` gives the queryset holding them when `_detail_from_sql()`, and
-    # `detail_from_row` turns the record read into the answer. Needs `fixed_querysets`.
-    detail_row_columns: tuple[str, ...] = ()
+    projected = False
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):
-        view = super().as_view(actions, **initkwargs)
-        # The request's transaction is `dispatch`'s to open, not ATOMIC_REQUESTS'.
-        view._non_atomic_requests = set(connections)
-        return view
-
-    def dispatch(self, request, *args, **kwargs):
-        """Run a request that can write in one transaction per database, as ATOMIC_REQUESTS does, and a
-        read in none.
-
-        A read here is one statement (the list's count, page and rows included), so a transaction
-        around it adds nothing but its BEGIN and COMMIT: two more round trips to the database on every
-        read. A write keeps all of ATOMIC_REQUESTS: an exception, or an error DRF answers (it marks the
-        transaction for rollback), undoes everything the request wrote. A read made inside a block its
-        caller opened (a test's) gets a savepoint, as before: an error it answers must not mark the
-        caller's block for rollback.
-        """
-        aliases = [alias for alias, settings_dict in connections.settings.items() if settings_dict["ATOMIC_REQUESTS"]]
-        if request.method in SAFE_METHODS and not any(connections[alias].in_atomic_block for alias in aliases):
-            return super().dispatch(request, *args, **kwargs)
-        with ExitStack() as transactions:
-            for alias in aliases:
-                transactions.enter_context(transaction.atomic(using=alias))
-            return super().dispatch(request, *args, **kwargs)
-
-    @property
-    def accepted_format(self) -> str | None:
-        """The format of the renderer content negotiation chose (`json`, `api`, `csv`), None before it ran."""
-        return getattr(getattr(self.request, "accepted_renderer", None), "format", None)
+        if cls.projected:
+            # Compiled at startup (URL loading): a serializer the projection cannot write fails here.
+            for serializer_class in {cls.serializer_class, cls.detail_serializer_class} - {None}:
+                projection_of(serializer_class)
+        return super().as_view(actions, **initkwargs)
 
     def get_serializer_class(self):
         if self.action != "list" and self.detail_serializer_class is not None:
             return self.detail_serializer_class
         return super().get_serializer_class()
 
-    def _detail_from_sql(self) -> bool:
-        """A JSON detail of a viewset with `detail_row_columns` is written by PostgreSQL. (The browsable API's
-        forms read the record's fields, which the detail's statement leaves out.)"""
-        if not self.detail_row_columns or getattr(self, "swagger_fake_view", False) or self.action != "retrieve":
-            return False
-        return self.accepted_format == "json"
+    def base_queryset(self):
+        """The viewset's records without what its serializers read: what a projection, a version or a history
+        reads (`get_queryset` adds the serializer's joins and prefetches)."""
+        return super().get_queryset()
+
+    def get_queryset(self):
+        queryset = self.base_queryset()
+        if self.projected and self.action != "history":
+            return projection_of(self.get_serializer_class()).queryset(queryset)
+        return queryset
+
+    def projection(self) -> Projection | None:
+        """The projection that writes this request's answer, when PostgreSQL writes it: a JSON list or detail
+        of a projected viewset (not the schema's stand-in view)."""
+        if not self.projected or getattr(self, "swagger_fake_view", False):
+            return None
+        if self.action not in ("list", "retrieve") or accepted_format(self.request) != "json":
+            return None
+        return projection_of(self.get_serializer_class())
 
     def get_object(self):
-        if self._detail_from_sql():
-            # One row of the detail's queryset, read by a statement compiled once (`_statements`).
-            for statement, key in self._statements(self.detail_row_columns):
-                obj = statement.fetch_record(key)
-                if obj is not None:
-                    self.check_object_permissions(self.request, obj)
-                    return obj
-            raise Http404
         queryset = self.get_queryset()
         if self.action == "history":
             # The history needs the record's key only, not the related rows a detail prefetches.
@@ -131,34 +111,25 @@ class TrackerViewSet(viewsets.ModelViewSet):
             return obj
         raise Http404
 
+    def _projected_object(self, projection: Projection):
+        """The record the URL names with its JSON (`projected`) and version, read by one statement."""
+        base = self.base_queryset().only("pk", "version", *(f for f in self.lookup_fields if f != "pk"))
+        queryset = projection.annotate(base).order_by()
+        for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
+            obj = queryset.filter(**lookup).first()
+            if obj is not None:
+                self.check_object_permissions(self.request, obj)
+                return obj
+        raise Http404
+
     def _current_version(self) -> int | None:
         """The version of the record the URL names, found as `get_object` finds it, or None."""
-        if self.fixed_querysets:
-            for statement, key in self._statements(("version",)):
-                row = statement.fetch(key)
-                if row is not None:
-                    return row[0]
-            return None
-        queryset = self.get_queryset().prefetch_related(None)
+        queryset = self.base_queryset().order_by()
         for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
             version = queryset.filter(**lookup).values_list("version", flat=True).first()
             if version is not None:
                 return version
         return None
-
-    def _statements(self, columns: tuple[str, ...]) -> Iterator[tuple[KeyedStatement, str]]:
-        """The statements reading `columns` of the record the URL names, each with its key, in the order
-        `get_object` tries the lookups. Compiled once per process and viewset, action, format and key field
-        (`KeyedStatement`), from the first request's queryset: only for `fixed_querysets`."""
-        if not self.fixed_querysets:
-            raise ImproperlyConfigured(f"{type(self).__name__} reads by compiled statements without fixed_querysets")
-        for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
-            [(field, value)] = lookup.items()
-            cache_key = (type(self), self.action, self.accepted_format, field, columns)
-            statement = _STATEMENTS.get(cache_key)
-            if statement is None:
-                statement = _STATEMENTS[cache_key] = KeyedStatement(self.get_queryset(), field, columns)
-            yield statement, value
 
     def _lock(self, queryset, obj):
         """Lock the row until the request's transaction ends and return the record as it is now.
@@ -186,25 +157,28 @@ class TrackerViewSet(viewsets.ModelViewSet):
             version = self._current_version()
             if version is not None and if_none_match_hits(header, _Versioned(version)):
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag_of(_Versioned(version))})
-        obj = self.get_object()
+        projection = self.projection()
+        if projection is not None:
+            obj = self._projected_object(projection)
+            data = projection.load([obj.projected])[0]
+        else:
+            obj = self.get_object()
+            data = self.get_serializer(obj).data
         etag = etag_of(obj)
         if if_none_match_hits(request.headers.get("If-None-Match"), obj):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return Response(self.detail_data(obj), headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag})
 
-    def detail_data(self, obj):
-        """What a detail answers for the record: the JSON PostgreSQL wrote (`detail_from_row`), else its detail
-        serializer's data (a viewset may write it otherwise)."""
-        return self.detail_from_row(obj) if self._detail_from_sql() else self.get_serializer(obj).data
+    @transaction.atomic
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
 
-    def detail_from_row(self, obj) -> dict:
-        """The answer for a record read with `detail_row_columns`."""
-        raise NotImplementedError(f"{type(self).__name__} declares detail_row_columns without detail_from_row")
-
+    @transaction.atomic
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)
         return self._with_etag(response)
 
+    @transaction.atomic
     def update(self, request, *args, **kwargs):
         response = super().update(request, *args, **kwargs)
         return self._with_etag(response)
@@ -250,7 +224,12 @@ class TrackerViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(data)
 
     def list(self, request, *args, **kwargs):
-        if self.accepted_format == "csv":
+        projection = self.projection()
+        if projection is not None:
+            queryset = self.filter_queryset(self.base_queryset()).only("pk")
+            page = self.paginate_queryset(projection.annotate(queryset))
+            return self.get_paginated_response(projection.load(record.projected for record in page))
+        if accepted_format(request) == "csv":
             queryset = self.filter_queryset(self.get_queryset())
             return stream_csv(
                 queryset,

@@ -83,7 +83,6 @@ LISHUI_GDP_GROWTH = {
 class ObservationViewSet(TrackerViewSet):
     """Economic indicator observations: one value per region, indicator and period."""
 
-    fixed_querysets = True
     queryset = Observation.objects.select_related("region", "indicator", "citation__source").order_by(
         "indicator__code", "region__code", "period_start", "id"
     )
@@ -106,7 +105,6 @@ class ObservationViewSet(TrackerViewSet):
 class IndicatorViewSet(TrackerViewSet):
     """Indicator definitions: code, names and unit."""
 
-    fixed_querysets = True
     queryset = Indicator.objects.annotate(observation_count=Count("observations")).order_by("code", "id")
     serializer_class = IndicatorSerializer
     filterset_class = IndicatorFilterSet

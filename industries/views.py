@@ -18,7 +18,6 @@ from industries.serializers import IndustryDetailSerializer, IndustrySerializer
 class IndustryViewSet(TrackerViewSet):
     """Industries: the taxonomy firms and projects are filed under; filters include narrower ones."""
 
-    fixed_querysets = True
     queryset = Industry.objects.select_related("parent").order_by("code", "id")
     serializer_class = IndustrySerializer
     detail_serializer_class = IndustryDetailSerializer

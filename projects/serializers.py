@@ -1,18 +1,18 @@
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema_field
+from django.db.models import OuterRef
 from rest_framework import serializers
 
+from api.projection import SQLField, related_json
 from companies.serializers import CompanySummarySerializer, FigureSerializer, company_field
 from config.serializers import (
     KeyRelatedField,
     MoneyField,
     SlugKeyRelatedField,
     ValidatedModelSerializer,
-    industry_codes_field,
     validate_period,
 )
-from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
-from projects.selectors import folded_annotation, folded_records
+from industries.serializers import industry_codes_field
+from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, ParticipantRole, Project
 from regions.serializers import region_field
 from sources.serializers import citation_field
 
@@ -43,7 +43,11 @@ class ProjectSerializer(ValidatedModelSerializer):
         help_text='Planned total investment (总投资) as a decimal string in `currency`, e.g. "2000000000.00".',
     )
     investment_citation = citation_field()
-    lead_investor = serializers.SerializerMethodField(help_text="The lead investor, if one is recorded.")
+    lead_investor = SQLField(
+        lambda: lead_investor_json(),
+        schema=CompanySummarySerializer(allow_null=True),
+        help_text="The lead investor, if one is recorded.",
+    )
     tracked_by = SlugKeyRelatedField(
         slug_field="username",
         queryset=get_user_model().objects.filter(is_staff=True),
@@ -61,12 +65,11 @@ class ProjectSerializer(ValidatedModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["id", "lead_investor", "created_at", "updated_at"]
 
-    @extend_schema_field(CompanySummarySerializer(allow_null=True))
-    def get_lead_investor(self, project: Project) -> dict | None:
-        # Read from the list queryset's annotation: no query per row. The annotation is jsonb, which
-        # sorts its keys; they are given in the summary's own order, as every other company summary.
-        lead = getattr(project, "lead_investor", None)
-        return None if lead is None else {name: lead[name] for name in CompanySummarySerializer.Meta.fields}
+
+def lead_investor_json():
+    """The outer project's lead investor as its company summary, or null (one at most: a constraint)."""
+    leads = Participant.objects.filter(project=OuterRef("pk"), role=ParticipantRole.LEAD_INVESTOR)
+    return related_json(CompanySummarySerializer, "company_id", within=leads)
 
 
 class CurrentProjectDefault:
@@ -158,29 +161,15 @@ class FollowUpSerializer(ProjectChildSerializer):
         read_only_fields = ["id", "author", "created_at", "updated_at"]
 
 
-class FoldedListSerializer(serializers.ListSerializer):
-    """A project's records of one relation, read from the JSON the detail's one query folded them into
-    (`projects.selectors.project_detail_queryset`), else from the relation itself."""
-
-    def get_attribute(self, instance):
-        rows = getattr(instance, folded_annotation(self.field_name), None)
-        return super().get_attribute(instance) if rows is None else folded_records(self.field_name, rows)
-
-
-def folded(serializer_class: type[serializers.Serializer]) -> FoldedListSerializer:
-    # As `serializer_class(many=True, read_only=True)` builds its list, with the folded reading.
-    return FoldedListSerializer(child=serializer_class(read_only=True), read_only=True)
-
-
 class ProjectDetailSerializer(ProjectSerializer):
     """A project with everything attached to it, each figure and milestone with its citation."""
 
-    participants = folded(ParticipantSerializer)
-    milestones = folded(MilestoneSerializer)
-    funds_in_place = folded(FundsInPlaceSerializer)
-    figures = folded(FigureSerializer)
-    follow_ups = folded(FollowUpSerializer)
-    component_projects = folded(ProjectSummarySerializer)
+    participants = ParticipantSerializer(many=True, read_only=True)
+    milestones = MilestoneSerializer(many=True, read_only=True)
+    funds_in_place = FundsInPlaceSerializer(many=True, read_only=True)
+    figures = FigureSerializer(many=True, read_only=True)
+    follow_ups = FollowUpSerializer(many=True, read_only=True)
+    component_projects = ProjectSummarySerializer(many=True, read_only=True)
 
     class Meta(ProjectSerializer.Meta):
         fields = [

@@ -1,4 +1,3 @@
-from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -8,22 +7,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from config.renderers import for_renderer
-from config.viewsets import TrackerViewSet, is_id
+from config.viewsets import TrackerViewSet, accepted_format, is_id
 from projects.filters import ProjectFilterSet
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
-from projects.selectors import (
-    DETAIL_ROW_COLUMNS,
-    GROUPINGS,
-    project_csv_queryset,
-    project_detail,
-    project_detail_queryset,
-    project_detail_row_queryset,
-    project_list_queryset,
-    project_row_json,
-    project_row_queryset,
-    project_rows,
-    project_summary,
-)
+from projects.selectors import GROUPINGS, project_summary
 from projects.serializers import (
     FigureWriteSerializer,
     FollowUpSerializer,
@@ -34,7 +21,7 @@ from projects.serializers import (
     ProjectSerializer,
     SummarySerializer,
 )
-from projects.summary_cache import cached_page, cached_summary
+from projects.summary_cache import cached_summary
 
 #
 # OpenAPI examples: the article's data as the API serves it with the seed loaded
@@ -203,43 +190,8 @@ class ProjectViewSet(TrackerViewSet):
     ordering_fields = ["name", "planned_investment", "created_at", "updated_at"]
     lookup_fields = ("pk", "slug")
     csv_filename = "projects"
-    fixed_querysets = True
-    detail_row_columns = DETAIL_ROW_COLUMNS
-
-    def get_queryset(self) -> QuerySet[Project]:
-        if self.action == "list" and self.accepted_format == "csv":
-            return project_csv_queryset()
-        if self._rows_from_sql():
-            return project_row_queryset()
-        if self._detail_from_sql():
-            return project_detail_row_queryset()
-        if self.action == "history":
-            return Project.objects.all()  # the record's key is all the history needs
-        return project_list_queryset() if self.action in ("list", "summary") else project_detail_queryset()
-
-    def _rows_from_sql(self) -> bool:
-        """A JSON list page (not a CSV export, not the schema's stand-in view) has its rows written by PostgreSQL."""
-        if getattr(self, "swagger_fake_view", False) or self.action != "list":
-            return False
-        return self.accepted_format in ("json", "api")
-
-    def detail_from_row(self, project: Project) -> dict:
-        return project_detail(project)
-
-    def page_annotations(self) -> dict:
-        """What the pagination adds to the final statement of a page (config.pagination): the rows' JSON."""
-        return {"row_json": project_row_json()} if self._rows_from_sql() else {}
-
-    def list(self, request, *args, **kwargs):
-        if not self._rows_from_sql():
-            return super().list(request, *args, **kwargs)
-
-        def compute() -> dict:
-            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-            return self.get_paginated_response(project_rows(page)).data
-
-        # A hit is one query and skips the filters and the pagination: only answered requests are stored.
-        return Response(for_renderer(request, cached_page(request, compute=compute)))
+    projected = True
+    queryset = Project.objects.order_by("name", "id")
 
     @extend_schema(
         operation_id="projects_summary",
@@ -277,7 +229,7 @@ class ProjectViewSet(TrackerViewSet):
             raise ValidationError({"group_by": [f"Choose one of: {', '.join(GROUPINGS)}."]})
 
         def compute() -> dict:
-            filterset = self.filterset_class(request.query_params, queryset=self.get_queryset(), request=request)
+            filterset = self.filterset_class(request.query_params, queryset=self.base_queryset(), request=request)
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             data = project_summary(
@@ -314,7 +266,7 @@ class ProjectChildViewSet(TrackerViewSet):
         # A JSON list names its project inside the row query; an empty page then asks whether the
         # project exists (404) or simply has none. A CSV export is answered before its rows are read,
         # so it checks the project first.
-        return self.action == "list" and self.accepted_format != "csv"
+        return self.action == "list" and accepted_format(self.request) != "csv"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

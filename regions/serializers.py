@@ -1,7 +1,8 @@
 from django.db import models
-from drf_spectacular.utils import extend_schema_field
+from django.db.models import OuterRef
 from rest_framework import serializers
 
+from api.projection import SQLField, rows_json
 from config.serializers import KeyRelatedField, ValidatedModelSerializer
 from regions.models import Region
 
@@ -77,25 +78,26 @@ class RegionSerializer(ValidatedModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
+def ancestors_json():
+    """The outer region's ancestors as summaries, root first."""
+    ancestors = Region.objects.filter(path__ancestor_of=OuterRef("path")).exclude(pk=OuterRef("pk")).order_by("path")
+    return rows_json(RegionSummarySerializer, ancestors)
+
+
+def children_json():
+    """The outer region's direct children as summaries, in code order."""
+    return rows_json(RegionSummarySerializer, Region.objects.filter(parent=OuterRef("pk")).order_by("code", "id"))
+
+
 class RegionDetailSerializer(RegionSerializer):
     """A region with where it sits: its ancestors from the root, and its direct children."""
 
-    ancestors = serializers.SerializerMethodField(help_text="Regions above this one, root first.")
-    children = serializers.SerializerMethodField(help_text="Regions directly below this one.")
+    ancestors = SQLField(
+        ancestors_json, schema=RegionSummarySerializer(many=True), help_text="Regions above this one, root first."
+    )
+    children = SQLField(
+        children_json, schema=RegionSummarySerializer(many=True), help_text="Regions directly below this one."
+    )
 
     class Meta(RegionSerializer.Meta):
         fields = [*RegionSerializer.Meta.fields, "ancestors", "children"]
-
-    # The detail queryset (regions.views) annotates both lists as summaries already built in SQL;
-    # without the annotations (a region read some other way) they are queried.
-    @extend_schema_field(RegionSummarySerializer(many=True))
-    def get_ancestors(self, region: Region) -> list[dict]:
-        built = getattr(region, "ancestor_summaries", None)
-        return built if built is not None else RegionSummarySerializer(region.ancestors(), many=True).data
-
-    @extend_schema_field(RegionSummarySerializer(many=True))
-    def get_children(self, region: Region) -> list[dict]:
-        built = getattr(region, "child_summaries", None)
-        if built is not None:
-            return built
-        return RegionSummarySerializer(region.children.order_by("code", "id"), many=True).data

@@ -3,13 +3,6 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from config.viewsets import TrackerViewSet
 from regions.filters import RegionFilterSet
 from regions.models import Region
-from regions.selectors import (
-    DETAIL_ROW_COLUMNS,
-    region_detail,
-    region_detail_queryset,
-    region_detail_row_queryset,
-    region_queryset,
-)
 from regions.serializers import RegionDetailSerializer, RegionSerializer
 
 # OpenAPI example: the article's data as the API serves it with the seed loaded
@@ -57,22 +50,11 @@ class RegionViewSet(TrackerViewSet):
     """Regions: the country, provinces, cities, districts and counties (by GB/T 2260 code), and the
     development zones and blocks inside them (by internal code)."""
 
-    fixed_querysets = True
-    detail_row_columns = DETAIL_ROW_COLUMNS
-    queryset = region_queryset()
+    projected = True
+    queryset = Region.objects.order_by("code", "id")
     serializer_class = RegionSerializer
     detail_serializer_class = RegionDetailSerializer
     filterset_class = RegionFilterSet
     ordering_fields = ["code", "name", "level", "created_at", "updated_at"]
     lookup_fields = ("code",)
     csv_filename = "regions"
-
-    def get_queryset(self):
-        if self._detail_from_sql():
-            return region_detail_row_queryset()
-        if self.action != "list":
-            return region_detail_queryset()
-        return super().get_queryset()
-
-    def detail_from_row(self, region: Region) -> dict:
-        return region_detail(region)

@@ -20,7 +20,6 @@ from sources.serializers import CitationWriteSerializer, SourceDetailSerializer,
 class SourceViewSet(TrackerViewSet):
     """Sources: the documents (articles, bulletins, reports) behind the tracker's figures."""
 
-    fixed_querysets = True
     queryset = Source.objects.annotate(citation_count=Count("citations")).order_by("title", "id")
     serializer_class = SourceSerializer
     detail_serializer_class = SourceDetailSerializer
@@ -49,7 +48,6 @@ class SourceViewSet(TrackerViewSet):
 class CitationViewSet(TrackerViewSet):
     """Citations: the sentences that back figures, milestones, observations and company relations."""
 
-    fixed_querysets = True
     queryset = Citation.objects.select_related("source").order_by("source_id", "locator", "id")
     serializer_class = CitationWriteSerializer
     filterset_class = CitationFilterSet

@@ -274,16 +274,11 @@ def grow_source(world: World, source) -> None:
 
 @dataclass(frozen=True)
 class Queries:
-    """What a request costs: the JSON list, its CSV export, one record.
-
-    A list kept in the answer cache (`cached_list`) costs, on a miss, the cache's lookup and store around
-    its own statements; a hit is always 1 (projects/summary_cache.py).
-    """
+    """What a request costs: the JSON list, its CSV export, one record."""
 
     list: int
     csv: int
     detail: int
-    cached_list: bool = False
 
 
 @dataclass(frozen=True)
@@ -319,7 +314,7 @@ COLLECTIONS = [
                record=add_industry, grow=grow_industry, children=("children",)),
     Collection("companies", "/api/v1/companies/", "slug", add_company, Queries(list=1, csv=2, detail=3),
                record=bare_company, grow=grow_company, children=("subsidiaries", "figures", "industries")),
-    Collection("projects", "/api/v1/projects/", "slug", add_project, Queries(list=3, csv=2, detail=1, cached_list=True),
+    Collection("projects", "/api/v1/projects/", "slug", add_project, Queries(list=1, csv=2, detail=1),
                record=bare_project, grow=grow_project, children=PROJECT_CHILDREN),
     Collection("indicators", "/api/v1/indicators/", "pk", add_observation, Queries(list=1, csv=1, detail=1),
                grow=grow_observation),
@@ -409,10 +404,6 @@ def test_a_list_costs_the_same_queries_for_1_and_50_rows(api_client, collection,
     assert rows_of(many.body) - rows_of(one.body) == collection.many - 1
     assert one.count == many.count, explain(one=one, many=many)
     assert many.count == expected, explain(many=many)
-    if collection.queries.cached_list and fmt == "json":
-        hit = measure(api_client, url)
-        assert hit.count == 1, explain(hit=hit)
-        assert hit.body == many.body
 
 
 @pytest.mark.parametrize("collection", [pytest.param(c, id=f"{c.name}-{c.queries.detail}q") for c in COLLECTIONS])
@@ -511,11 +502,11 @@ def test_a_conditional_get_answered_304_reads_the_version_alone(api_client, coll
 FILTERED = [
     # query: the filters, with `{...}` filled from the world; expected: the absolute count of a page with rows
     # (a project page is 1 statement, plus the answer cache's lookup and store on a miss)
-    pytest.param("/api/v1/projects/?stage={stage}&industry={industry}&region={city}", 3, id="projects-by-codes-3q"),
+    pytest.param("/api/v1/projects/?stage={stage}&industry={industry}&region={city}", 1, id="projects-by-codes-1q"),
     pytest.param(
         "/api/v1/projects/?company={investor}&investor={investor_id}&programme={programme}",
-        3,
-        id="projects-by-keys-3q",
+        1,
+        id="projects-by-keys-1q",
     ),
     pytest.param("/api/v1/companies/?region={city}&industry={industry}&parent={group}", 1, id="companies-1q"),
     pytest.param("/api/v1/regions/?within={city}&parent={city}", 1, id="regions-1q"),
@@ -563,9 +554,8 @@ def test_an_unknown_code_is_a_400_found_only_once_the_page_is_empty(api_client):
     _world, values = filtered_world()
     url = "/api/v1/projects/?stage={stage}&industry={industry}&region=339999".format(**values)
     sql = measure_status(api_client, url, 400)
-    # The answer cache's lookup; the row statement finds nothing; then each named record is asked for.
-    # Nothing is stored: the answer is an error.
-    assert len(sql) == 4, sql
+    # The row statement finds nothing; then each named record is asked for.
+    assert len(sql) == 3, sql
     error = api_client.get(url).json()["error"]
     assert list(error["fields"]) == ["region"]
     assert error["fields"]["region"][0]["message"] == "Nothing has the code 339999."
@@ -575,6 +565,6 @@ def test_an_empty_page_of_known_codes_asks_for_them_once(api_client):
     _world, values = filtered_world()
     url = "/api/v1/projects/?stage=cancelled&industry={industry}&region={city}".format(**values)
     sql = measure_status(api_client, url, 200)
-    # The cache's lookup, the row statement, the two codes, the store of the empty page.
-    assert len(sql) == 5, sql
+    # The row statement, then the two codes (an empty page tells a known code from an unknown one).
+    assert len(sql) == 3, sql
     assert api_client.get(url).json()["count"] == 0

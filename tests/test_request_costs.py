@@ -15,10 +15,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_filters import FilterSet
 
+from api.projection import projection_of
 from config.filters import _names_a_filter
 from projects.filters import ProjectFilterSet
 from projects.models import Stage
-from projects.selectors import project_detail_queryset, project_list_queryset
 from projects.serializers import ProjectSerializer
 from regions.serializers import RegionSummarySerializer
 from sources.serializers import CitationSerializer
@@ -78,7 +78,7 @@ def test_serialized_rows_build_each_summary_serializer_once_not_once_per_row(api
 
 
 def test_reused_summary_serializers_still_give_each_row_its_own_region_and_citation(page_of_projects):
-    rows = {row["id"]: row for row in ProjectSerializer(project_list_queryset(), many=True).data}
+    rows = {row["id"]: row for row in ProjectSerializer(projection_of(ProjectSerializer).queryset(), many=True).data}
 
     for project in page_of_projects:
         row = rows[project.pk]
@@ -125,7 +125,6 @@ def test_parameters_named_after_a_filter_count_as_filter_parameters():
 def test_a_page_fetches_its_rows_by_id_from_an_array_of_the_page_s_ids(api_client, page_of_projects, settings):
     # `id IN (SELECT ...)` lets the planner join the whole filtered result against the page's ids;
     # `id = ANY(ARRAY(SELECT ...))` works the ids out first and fetches the rows by primary key.
-    settings.API_PAGE_CACHE = False  # the page's own statement only
     with CaptureQueriesContext(connection) as queries:
         response = api_client.get(f"{PROJECTS}?stage=signed&page_size=5")
 
@@ -136,17 +135,3 @@ def test_a_page_fetches_its_rows_by_id_from_an_array_of_the_page_s_ids(api_clien
     assert [row["id"] for row in response.json()["results"]] == [
         p.pk for p in sorted(page_of_projects, key=lambda p: (p.name, p.pk))[:5]
     ]
-
-
-def test_the_project_querysets_are_built_once_and_handed_out_as_fresh_clones(page_of_projects):
-    first, second = project_detail_queryset(), project_detail_queryset()
-    assert first is not second
-    assert first.query is not second.query
-
-    # Evaluating or filtering one leaves the next caller's untouched.
-    assert len(first) == 20
-    narrowed = second.filter(pk=page_of_projects[0].pk)
-    assert [p.pk for p in narrowed] == [page_of_projects[0].pk]
-    assert project_detail_queryset()._result_cache is None
-    assert project_detail_queryset().count() == 20
-    assert project_list_queryset()._result_cache is None

@@ -48,7 +48,8 @@ DATABASES = {
         **DATABASE_POOLING,
     ),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Writes are atomic where they happen (the viewsets' create, update and destroy, the admin, imports); a read
+# is one statement and needs no transaction around it.
 # Streaming replicas of the primary, as replica_0, replica_1, ... (config.replicas routes reads there).
 DATABASES.update(
     replica_databases(

@@ -9,13 +9,10 @@ import pghistory
 import psycopg
 import pytest
 from django.db import connection, connections
-from psycopg import _queries
 
 from config.database import PREPARE_THRESHOLD, database_config, pooled
 from config.postgresql.base import ALIVE_BYPASS_SECONDS
-from core.querysets import KeyedStatement
 from projects.models import Project
-from projects.selectors import DETAIL_ROW_COLUMNS, project_detail_row_queryset
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,19 +66,6 @@ def test_a_statement_with_more_parameters_than_the_protocol_carries_is_sent_with
     project = ProjectFactory()
     ids = [project.pk, *range(10**9, 10**9 + 70_000)]
     assert list(Project.objects.filter(pk__in=ids).values_list("pk", flat=True)) == [project.pk]
-
-
-def test_a_projects_detail_statement_is_scanned_for_placeholders_once_per_process():
-    # psycopg keeps its conversion of %s placeholders only for statements up to 4 KiB and 50 parameters; the
-    # backend raises both limits so that the detail's statement, the same text every time, is not scanned again.
-    statement = KeyedStatement(project_detail_row_queryset(), "pk", DETAIL_ROW_COLUMNS)
-    assert len(statement.sql) > 4096
-    project = ProjectFactory()
-    statement.fetch(str(project.pk))
-    before = _queries._query2pg.cache_info()
-    assert statement.fetch(str(project.pk))[0] == project.pk
-    after = _queries._query2pg.cache_info()
-    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
 
 
 @pytest.fixture

@@ -288,10 +288,8 @@ def test_the_api_lists_from_the_replica_and_creates_on_default(replica):
     assert [row["slug"] for row in listed.json()["results"]] == [project.slug]  # it saw the committed row
     assert '"projects_project"' in _tables(copy)
     assert '"projects_project"' not in _tables(primary)
-    # The page is read, and looked up in the answer cache, on the replica; only its store goes to the primary.
-    assert "core_datageneration" in _tables(copy)
-    assert [query["sql"].split()[0] for query in primary.captured_queries] == ["BEGIN", "WITH", "COMMIT"]
-    assert "INSERT INTO projects_summarycache" in _tables(primary)
+    # The page is read on the replica; nothing goes to the primary.
+    assert primary.captured_queries == []
 
     with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections[replica]) as copy:
         created = editor.post("/api/v1/projects/", payload, format="json")
@@ -303,7 +301,7 @@ def test_the_api_lists_from_the_replica_and_creates_on_default(replica):
 
 
 @with_committed_rows
-@pytest.mark.parametrize("url", ["/api/v1/projects/", "/api/v1/projects/summary/?group_by=status"])
+@pytest.mark.parametrize("url", ["/api/v1/projects/summary/?group_by=status"])
 def test_a_cached_answer_is_looked_up_where_it_is_computed_and_stored_on_the_primary(replica, url):
     # The generation a stored answer is labelled with must be the one of the data it was computed from: read
     # on the primary while the answer is computed on a lagging replica, it would label old data as current.

@@ -12,9 +12,9 @@ from django.db.models import Prefetch
 from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
 
+from api.projection import projection_of
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
-from projects.selectors import project_detail_queryset, project_list_queryset
-from projects.serializers import ProjectDetailSerializer
+from projects.serializers import ProjectDetailSerializer, ProjectSerializer
 from tests.factories import (
     CitationFactory,
     CompanyFactory,
@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("article")]
 def prefetched(pk: int) -> Project:
     """The project as the detail read it before issue 7: every relation prefetched, nothing folded."""
     return (
-        project_list_queryset()
+        projection_of(ProjectSerializer).queryset()
         .prefetch_related(
             Prefetch(
                 "participants",
@@ -95,13 +95,13 @@ def test_every_seeded_project_reads_as_with_prefetched_relations() -> None:
     projects = list(Project.objects.order_by("id"))
     assert len(projects) >= 7
     for project in projects:
-        folded = project_detail_queryset().get(pk=project.pk)
+        folded = projection_of(ProjectDetailSerializer).queryset().get(pk=project.pk)
         assert rendered(folded) == rendered(prefetched(project.pk)), project.slug
 
 
 def test_a_project_with_everything_attached_reads_as_with_prefetched_relations(api_client) -> None:
     programme = everything_attached()
-    folded = project_detail_queryset().get(pk=programme.pk)
+    folded = projection_of(ProjectDetailSerializer).queryset().get(pk=programme.pk)
     assert rendered(folded) == rendered(prefetched(programme.pk))
     # And the API serves exactly that.
     answer = api_client.get(f"/api/v1/projects/{programme.pk}/")

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
+from api.projection import projection_of
 from core.seed import seed_load
 from projects.models import Participant, Project
-from projects.selectors import project_list_queryset, project_row_json
 from projects.serializers import ProjectSerializer
 from tests.contract import statements
 from tests.factories import (
@@ -35,7 +35,7 @@ PROJECTS = "/api/v1/projects/"
 
 def serialized(pks: list[int]) -> list[dict]:
     """The rows as the serializer writes them from the list queryset, in the list's order."""
-    projects = project_list_queryset().filter(pk__in=pks)
+    projects = projection_of(ProjectSerializer).queryset().filter(pk__in=pks)
     return [dict(row) for row in ProjectSerializer(projects, many=True).data]
 
 
@@ -124,7 +124,6 @@ def test_every_way_of_paging_gives_the_serializer_s_rows(api_client, varied_proj
 
 
 def test_a_page_with_its_rows_written_in_sql_is_still_one_statement(api_client, varied_projects, settings):
-    settings.API_PAGE_CACHE = False  # its lookup and store are tests/projects/test_list_cache.py's
     with CaptureQueriesContext(connection) as queries:
         response = api_client.get(f"{PROJECTS}?search=quoted")
 
@@ -133,7 +132,7 @@ def test_a_page_with_its_rows_written_in_sql_is_still_one_statement(api_client, 
     assert len(sql) == 1
     assert "json_build_object" in sql[0]
     # The JSON is written for the page's rows only: the count and the page's ids do not carry it.
-    one_row = str(Project.objects.annotate(row=project_row_json()).values("row").query)
+    one_row = str(Project.objects.annotate(row=projection_of(ProjectSerializer).sql).values("row").query)
     assert sql[0].count("json_build_object") == one_row.count("json_build_object") > 0
 
 

@@ -1,4 +1,4 @@
-"""A region's JSON detail is written by PostgreSQL in its one statement (regions.selectors.region_detail_json):
+"""A region's JSON detail is written by PostgreSQL in its one statement (api.projection):
 byte for byte what `RegionDetailSerializer` writes, its ancestors, children and timestamps included."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
 
+from api.projection import projection_of
 from regions.models import Region
-from regions.selectors import region_detail_queryset
 from regions.serializers import RegionDetailSerializer
 from tests.contract import statements
 from tests.factories import CityFactory, CountyFactory, ZoneFactory
@@ -64,7 +64,8 @@ def test_a_region_with_awkward_values_reads_as_the_serializer_writes_it(api_clie
     ]
     assert detail["parent"]["name"] == 'A "quoted" city \\ with a backslash'
     # And the browsable API's record, with its summaries built in SQL, says the same.
-    assert detail == as_json(RegionDetailSerializer(region_detail_queryset().get(pk=county.pk)).data)
+    region = projection_of(RegionDetailSerializer).queryset().get(pk=county.pk)
+    assert detail == as_json(RegionDetailSerializer(region).data)
 
 
 def test_in_utc_the_timestamps_are_written_as_the_serializer_writes_them(api_client, settings) -> None:
