@@ -27,6 +27,7 @@ MAX_PARAMETERS = 65_535
 # A connection that answered a statement this recently is not health-checked (`DatabaseWrapper`).
 ALIVE_BYPASS_SECONDS = 0.5
 
+
 class ServerBindingCursor(base.ServerBindingCursor):
     """Django's server-binding cursor, with what its client-side one does that callers rely on.
 

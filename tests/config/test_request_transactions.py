@@ -55,7 +55,8 @@ def test_a_filtered_list_page_is_one_statement_without_a_transaction():
     response, sql = sql_of(lambda: client_for().get("/api/v1/projects/", {"stage": "landed"}))
     assert response.status_code == 200
     [page] = sql
-    assert page.startswith("SELECT") and '"projects_project"' in page, sql
+    assert page.startswith("SELECT"), sql
+    assert '"projects_project"' in page, sql
 
 
 def assert_one_transaction_around_the_writes(sql: list[str]) -> None:

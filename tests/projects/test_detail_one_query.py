@@ -34,7 +34,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("article")]
 def prefetched(pk: int) -> Project:
     """The project as the detail read it before issue 7: every relation prefetched, nothing folded."""
     return (
-        projection_of(ProjectSerializer).queryset()
+        projection_of(ProjectSerializer)
+        .queryset()
         .prefetch_related(
             Prefetch(
                 "participants",
