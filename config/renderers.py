@@ -1,9 +1,8 @@
-"""DRF's JSON renderer, with the same bytes written by orjson, and answers already written sent as they are."""
+"""DRF's JSON renderer, with the same bytes written by orjson."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -26,10 +25,6 @@ class JSONRenderer(renderers.JSONRenderer):
     """
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        if isinstance(data, RenderedJSON):
-            if self.get_indent(accepted_media_type, renderer_context or {}) is None:
-                return data.content
-            data = data.data
         if data is None or self.get_indent(accepted_media_type, renderer_context or {}) is not None:
             return super().render(data, accepted_media_type, renderer_context)
         encoder = self.encoder_class()
@@ -50,45 +45,3 @@ class JSONRenderer(renderers.JSONRenderer):
 
 class _NotFinite(Exception):
     """A float NaN or infinity from the encoder."""
-
-
-class RenderedJSON(Mapping):
-    """A JSON object already written by `JSONRenderer` (an answer from the cache, projects/summary_cache.py).
-
-    `JSONRenderer` sends its bytes as they are: parsing a cached page of 50 projects and writing it again
-    took 0.7 ms, most of a cache hit. Whatever reads it as data instead (indented output, `response.data`
-    in a test) gets it parsed, once. Views hand it only to `JSONRenderer` (`for_renderer`): the browsable
-    API's and the CSV renderer's own checks want a dict.
-    """
-
-    __slots__ = ("_data", "content")
-
-    def __init__(self, content: bytes) -> None:
-        self.content = content
-        self._data: dict[str, Any] | None = None
-
-    @property
-    def data(self) -> dict[str, Any]:
-        if self._data is None:
-            self._data = orjson.loads(self.content)
-        return self._data
-
-    def __getitem__(self, key: str) -> Any:
-        return self.data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.data)
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __repr__(self) -> str:
-        return f"RenderedJSON({self.content[:60]!r}...)"
-
-
-def for_renderer(request: Any, data: Any) -> Any:
-    """`data` as the renderer DRF chose for `request` takes it: a `RenderedJSON` as it is for `JSONRenderer`,
-    which sends its bytes, and parsed for any other (the browsable API, CSV)."""
-    if isinstance(data, RenderedJSON) and not isinstance(request.accepted_renderer, JSONRenderer):
-        return data.data
-    return data

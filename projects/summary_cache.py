@@ -1,9 +1,10 @@
-"""Summaries and list pages of projects, cached in PostgreSQL and never stale (issue 7).
+"""Summaries of projects, cached in PostgreSQL and never stale (issue 7).
 
-Aggregating a million projects takes seconds, and a filtered page of them tens of milliseconds; a
-dashboard asks for the same few summaries and first pages over and over. Each computed answer (a
-summary, or a JSON list page) is kept in `projects_summarycache` under a key (what the request
-asked for, the language, and a fingerprint of the code that shapes the answer) together with the
+Aggregating a million projects takes seconds, and a dashboard asks for the same few summaries over and
+over. (List pages are not cached: on what users send, many different URLs with writes going on, a page
+cache hit too rarely to pay for itself; bench/README.md.) Each computed summary is kept in
+`projects_summarycache` under a key (what the request asked for, the language, and the release that
+computed it, `release()`) together with the
 **data generation** it was computed at, and a hit is one query:
 
     SELECT g.n, c.payload FROM core_datageneration g
@@ -50,18 +51,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import orjson
 from django.conf import settings
 from django.db import DatabaseError, connections, router, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
-from config.pagination import count_cap
-from config.renderers import JSONRenderer, RenderedJSON
+from config.renderers import JSONRenderer
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +79,7 @@ SUMMARY_TABLES = (
     "industries_industry",
 )
 
-# What a list page's rows show besides: the investment citation with its source, and the username of
-# the officer tracking the project (migration 0010).
+# What list pages showed besides, when they were cached too (migration 0010 raises the generation on them).
 PAGE_TABLES = ("sources_citation", "sources_source", "auth_user")
 
 GENERATION_TABLES = SUMMARY_TABLES + PAGE_TABLES
@@ -97,10 +95,6 @@ MAX_ROWS = 1000
 # An answer larger than this is computed every time: a page of hundreds of rows is a walk through the data
 # or an export, rarely asked for twice, and would fill the table.
 MAX_PAYLOAD_BYTES = 256 * 1024
-
-# Raised by hand when the payload's shape changes in a way the source fingerprint would miss. 2: the payload
-# is the renderer's bytes (U+2028 and U+2029 escaped), sent as they are.
-FORMAT = 2
 
 CACHE_TABLE_SQL = """
 CREATE TABLE projects_summarycache (
@@ -171,32 +165,12 @@ ON CONFLICT (key) DO UPDATE SET generation = EXCLUDED.generation, payload = EXCL
 WHERE c.generation <= EXCLUDED.generation
 """
 
-# The code that decides what a summary or a list page says: a deploy that changes any of it must not serve
-# answers the old code computed (the generation only follows the data).
-_SOURCES = (
-    "projects/summary_cache.py",
-    "projects/selectors.py",
-    "projects/serializers.py",
-    "projects/filters.py",
-    "projects/models.py",
-    "projects/views.py",
-    "config/filters.py",
-    "config/pagination.py",
-    "config/viewsets.py",
-    "config/renderers.py",
-    "core/search.py",
-)
 
-
-@cache
-def code_fingerprint() -> str:
-    digest = hashlib.sha256(str(FORMAT).encode())
-    base = Path(settings.BASE_DIR)
-    # The compiled catalogs too: stage labels are translated.
-    for path in [*(base / name for name in _SOURCES), *sorted((base / "locale").glob("*/LC_MESSAGES/*.mo"))]:
-        digest.update(str(path).encode())
-        digest.update(path.read_bytes() if path.exists() else b"-")
-    return digest.hexdigest()[:16]
+def release() -> str:
+    """What a stored answer was computed by: the deployed release (`settings.APP_RELEASE`: the git commit or the
+    package version), so that a deploy never serves answers the old code computed (the generation only follows
+    the data). Translations ship with the release."""
+    return settings.APP_RELEASE
 
 
 def summary_cache_key(params: Any, group_by: str) -> str:
@@ -227,31 +201,9 @@ def _summary_filters() -> tuple[tuple[str, bool], ...]:
     )
 
 
-def page_cache_key(request: Any) -> str:
-    """The key of a JSON list page: everything the page's JSON depends on besides the data.
-
-    The whole absolute URL (its host and scheme are in the page's `next` and `previous` links, and every
-    parameter, even one the API ignores, is carried into them), the language, the time zone the
-    timestamps are written in, and the count cap (a setting). The URL as its parts: `build_absolute_uri`
-    is a function of these very parts, and joining and quoting them took a third of the key's time.
-    """
-    return _key(
-        "page",
-        [
-            translation.get_language(),
-            timezone.get_current_timezone_name(),
-            count_cap(),
-            request.scheme,
-            request.get_host(),
-            request.path,
-            request.META.get("QUERY_STRING", ""),
-        ],
-    )
-
-
 def _key(kind: str, material: list[Any]) -> str:
-    """`kind:` and a digest of the material and the code fingerprint (see `cached_answer`)."""
-    text = json.dumps([code_fingerprint(), *material], ensure_ascii=False)
+    """`kind:` and a digest of the material and the release (see `cached_answer`)."""
+    text = json.dumps([release(), *material], ensure_ascii=False)
     return f"{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
@@ -260,26 +212,13 @@ def cached_summary(params: Any, *, group_by: str, compute: Callable[[], dict[str
     return cached_answer(summary_cache_key(params, group_by), compute)
 
 
-def cached_page(request: Any, *, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """The JSON list page this request asks for: from the cache (one query) or from `compute()`.
+def cached_answer(key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The answer stored under `key` (which starts with its kind, `summary:`) for the data as it is now, or
+    `compute()`'s, then stored.
 
-    A hit skips the filters, the pagination and the page's statement: only answered requests are stored.
-    The `API_PAGE_CACHE` setting (on by default) turns the page cache off.
-    """
-    if not getattr(settings, "API_PAGE_CACHE", True):
-        return compute()
-    return cached_answer(page_cache_key(request), compute)
-
-
-def cached_answer(key: str, compute: Callable[[], dict[str, Any]]) -> Mapping[str, Any]:
-    """The answer stored under `key` (which starts with its kind, `summary:` or `page:`) for the data as it
-    is now, or `compute()`'s, then stored.
-
-    `compute` returns the JSON-ready payload (a serializer's data) and raises for a bad request;
-    nothing is stored then. What is stored is the bytes `JSONRenderer` wrote for it, and a hit returns
-    them as a `RenderedJSON`, which the renderer sends as they are: a hit is the same bytes as the
-    computation it stands for, without parsing and writing them again. (Views pass the answer through
-    `config.renderers.for_renderer`.)
+    `compute` returns the JSON-ready payload (a serializer's data) and raises for a bad request; nothing is
+    stored then. What is stored is the JSON `JSONRenderer` wrote for it; a hit returns it as data, which any
+    renderer (JSON, CSV, the browsable API) writes as it would the computed answer.
     """
     from projects.models import Project
 
@@ -288,7 +227,7 @@ def cached_answer(key: str, compute: Callable[[], dict[str, Any]]) -> Mapping[st
         cursor.execute(LOOKUP_SQL, [key])
         found = cursor.fetchone()
     if found is not None and found[1] is not None:
-        return RenderedJSON(found[1].encode())
+        return orjson.loads(found[1])
     data = compute()
     if found is not None:  # no generation row at all: nothing could tell when the data changed
         payload = _payload(data)

@@ -6,7 +6,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.renderers import for_renderer
 from config.viewsets import TrackerViewSet, accepted_format, is_id
 from projects.filters import ProjectFilterSet
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
@@ -241,7 +240,7 @@ class ProjectViewSet(TrackerViewSet):
             return SummarySerializer(data).data
 
         # A hit is one query and skips even the filters' lookups: only valid requests are ever stored.
-        return Response(for_renderer(request, cached_summary(request.query_params, group_by=group_by, compute=compute)))
+        return Response(cached_summary(request.query_params, group_by=group_by, compute=compute))
 
 
 class ProjectChildViewSet(TrackerViewSet):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 
+from api.release import current_release
 from config.database import default_database, pooled, replica_databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -26,6 +27,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-do-not-use-in-production")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# The release running (the answer cache keys what it computed by it): the git commit, or the package version.
+APP_RELEASE = env("APP_RELEASE", default="") or current_release(BASE_DIR)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
@@ -188,8 +192,6 @@ API_ANONYMOUS_READS = env.bool("API_ANONYMOUS_READS", default=True)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 # A list page counts matching rows up to this many, in its one query (config.pagination).
 API_COUNT_CAP = env.int("API_COUNT_CAP", default=1000)
-# JSON project list pages are kept in the answer cache, like the summaries (projects/summary_cache.py).
-API_PAGE_CACHE = env.bool("API_PAGE_CACHE", default=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # Admin imports (core.imports), whatever the limits above: a file over any of these is refused on the
 # import form, before its rows are read. DATA_UPLOAD_MAX_MEMORY_SIZE does not cover files, so the first

@@ -1,5 +1,4 @@
-"""The JSON renderer (config.renderers) writes with orjson the very bytes DRF's own renderer writes, and sends an
-answer already written (`RenderedJSON`) as it is."""
+"""The JSON renderer (config.renderers) writes with orjson the very bytes DRF's own renderer writes,."""
 
 from __future__ import annotations
 
@@ -14,8 +13,7 @@ from rest_framework import renderers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
-from config.csv import CSVRenderer
-from config.renderers import JSONRenderer, RenderedJSON, for_renderer
+from config.renderers import JSONRenderer
 from regions.models import Region
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -111,38 +109,3 @@ def test_a_decimal_coerced_to_a_float_is_refused_when_not_finite(settings):
 def test_the_api_answers_with_it(client):
     response = client.get("/api/v1/", HTTP_ACCEPT="application/json")
     assert isinstance(response.accepted_renderer, JSONRenderer)
-
-
-def test_an_answer_already_written_is_sent_as_it_is():
-    written = JSONRenderer().render(DOCUMENTS["a page"])
-    assert JSONRenderer().render(RenderedJSON(written)) is written
-
-
-def test_an_answer_already_written_is_read_back_for_indented_output():
-    media_type = "application/json; indent=4"
-    written = RenderedJSON(JSONRenderer().render(DOCUMENTS["a page"]))
-    expected = renderers.JSONRenderer().render(DOCUMENTS["a page"], accepted_media_type=media_type)
-    assert JSONRenderer().render(written, accepted_media_type=media_type) == expected
-
-
-def test_an_answer_already_written_reads_as_the_data_it_was_written_from():
-    written = RenderedJSON(JSONRenderer().render({"count": 2, "results": [{"id": 1}], "next": None}))
-    assert written == {"count": 2, "results": [{"id": 1}], "next": None}
-    assert written["results"][0]["id"] == 1
-    assert list(written) == ["count", "results", "next"]
-    assert len(written) == 3
-
-
-class _Request:
-    def __init__(self, renderer):
-        self.accepted_renderer = renderer
-
-
-def test_only_the_json_renderer_is_given_the_written_answer():
-    written = RenderedJSON(b'{"rows":[],"totals":{}}')
-    assert for_renderer(_Request(JSONRenderer()), written) is written
-    for other in (renderers.BrowsableAPIRenderer(), CSVRenderer()):
-        given = for_renderer(_Request(other), written)
-        assert type(given) is dict
-        assert given == {"rows": [], "totals": {}}
-    assert for_renderer(_Request(CSVRenderer()), {"plain": "data"}) == {"plain": "data"}
