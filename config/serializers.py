@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.fields import get_error_detail
 
+from core.fields import MoneyField as ModelMoneyField
 from core.periods import period_bounds
 
 
@@ -20,8 +21,10 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
     """Runs the model's `full_clean()` (field rules, `clean()`, constraints) before saving.
 
     The model and its database constraints are the one place rules live; the API only reports
-    their verdicts as 400s, per field.
+    their verdicts as 400s, per field. A model's money (`core.fields.MoneyField`) is a `MoneyField` here.
     """
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -66,12 +69,17 @@ class MoneyField(serializers.DecimalField):
     default_error_messages = {"float": 'Write money as a decimal string, such as "2000000000.00", not a float.'}
 
     def __init__(self, **kwargs):
-        super().__init__(max_digits=20, decimal_places=2, **kwargs)
+        kwargs.setdefault("max_digits", 20)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, float | bool):
             self.fail("float")
         return super().to_internal_value(data)
+
+
+ValidatedModelSerializer.serializer_field_mapping[ModelMoneyField] = MoneyField
 
 
 def validate_period(value: str) -> None:

@@ -43,3 +43,19 @@ class AncestorOf(models.Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
         return f"{lhs} @> {rhs}::ltree", [*lhs_params, *rhs_params]
+
+
+class MoneyField(models.DecimalField):
+    """An amount of money in the currency its record states: numeric(20, 2), exact, never a float.
+
+    Declared once here; what reads money takes it from this type: the API's serializers (a decimal
+    string that refuses JSON floats), the admin's forms (亿/万 entry with the amount shown in both units)
+    and the spreadsheet import (exact decimal text).
+    """
+
+    description = "Money: a decimal with two places"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 20)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import DEFAULT_CURRENCY, DatePrecision
+from core.fields import MoneyField as ModelMoneyField
 
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
@@ -228,10 +229,8 @@ def precision_field_name(field: models.Field) -> str | None:
 
 
 def is_money_field(field: models.Field) -> bool:
-    """An amount of money: two decimal places on a model that records its currency."""
-    if not isinstance(field, models.DecimalField) or field.decimal_places != 2:
-        return False
-    return any(other.name == "currency" for other in field.model._meta.get_fields())
+    """An amount of money: a `core.fields.MoneyField`."""
+    return isinstance(field, ModelMoneyField)
 
 
 class PeopleFormatsMixin:

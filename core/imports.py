@@ -37,7 +37,7 @@ from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, SuspiciousOperation, ValidationError
 from django.core.files.uploadhandler import FileUploadHandler
 from django.db import DatabaseError, router, transaction
-from django.db.models import BooleanField, CheckConstraint, ExpressionWrapper, Model, Q, Value
+from django.db.models import BooleanField, CheckConstraint, DecimalField, ExpressionWrapper, Model, Q, Value
 from django.db.models.functions import Coalesce
 from django.db.models.sql import Query
 from django.db.models.sql.constants import SINGLE
@@ -339,6 +339,13 @@ class TrackerResource(resources.ModelResource):
         report_skipped = True
         clean_model_instances = True
         use_transactions = True
+
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        # Decimals (money among them) are exact decimal text in and out, never a spreadsheet's float.
+        if isinstance(f, DecimalField):
+            return DecimalTextWidget
+        return super().widget_from_django_field(f, default)
 
     def before_import(self, dataset, **kwargs):
         self.user = kwargs.get("user")

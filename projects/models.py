@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.choices import CURRENCY_CHOICES, DEFAULT_CURRENCY, DatePrecision, Qualifier, Unit
 from core.constraints import date_precision_constraint, non_negative_constraint, qualifier_constraint
+from core.fields import MoneyField
 from core.models import TimeStampedModel, local_name, tracked
 from core.periods import PERIOD_PATTERN
 from core.search import search_index
@@ -86,10 +87,8 @@ class Project(TimeStampedModel):
         blank=True,
         help_text=_("Required when the project is on hold or cancelled."),
     )
-    planned_investment = models.DecimalField(
+    planned_investment = MoneyField(
         verbose_name=_("planned total investment (总投资)"),
-        max_digits=20,
-        decimal_places=2,
         null=True,
         blank=True,
         help_text=_("Yuan (or the currency below). Empty when the source gives no amount."),
@@ -261,7 +260,7 @@ class FundsInPlace(TimeStampedModel):
         to="projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="funds_in_place"
     )
     as_of = models.DateField(verbose_name=_("as of"))
-    amount = models.DecimalField(verbose_name=_("cumulative amount"), max_digits=20, decimal_places=2)
+    amount = MoneyField(verbose_name=_("cumulative amount"))
     currency = models.CharField(
         verbose_name=_("currency"), max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY
     )

@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 
-from core.imports import TrackerResource, decimal_field, key_field, keys_field, list_field
+from core.imports import TrackerResource, key_field, keys_field, list_field
 from industries.models import Industry
 from projects.models import Project
 from regions.models import Region
@@ -15,7 +15,6 @@ class ProjectResource(TrackerResource):
     programme = key_field("programme", Project, "slug")
     region = key_field("region", Region, "code")
     industries = keys_field("industries", Industry, "code")
-    planned_investment = decimal_field("planned_investment")
     tracked_by = key_field("tracked_by", get_user_model(), "username", get_user_model().objects.filter(is_staff=True))
 
     scope_field = "region"
