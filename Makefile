@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 # Starts the embedded PostgreSQL unless DATABASE_URL is set, and stops what it started afterwards.
-WITH_DB := $(BIN)/python -m config.devdb run --
+WITH_DB := $(BIN)/python -m database.devdb run --
 PYTEST_ARGS ?=
 # Translations: each locale/<language>/LC_MESSAGES/django.po is compiled to a git-ignored .mo.
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
@@ -51,10 +51,10 @@ check: install messages
 	$(WITH_DB) sh scripts/check.sh
 
 stop: install
-	$(BIN)/python -m config.devdb stop
+	$(BIN)/python -m database.devdb stop
 
 db-status: install
-	$(BIN)/python -m config.devdb status
+	$(BIN)/python -m database.devdb status
 
 fmt: install
 	ruff format . && ruff check --fix .

@@ -5,6 +5,9 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    from database import devdb
+
+    devdb.export_url()  # the embedded PostgreSQL, unless DATABASE_URL names a server
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -109,3 +109,10 @@ def scope_description(user) -> str:
 
     codes = Region.objects.filter(path__in=assigned_paths(user)).values_list("code", flat=True)
     return ", ".join(codes) or "none"
+
+
+def write_refusal(user, instance) -> str | None:
+    """Why `user` may not leave `instance` where it is now placed, or None (settings.API_WRITE_SCOPE)."""
+    if may_write(user, instance):
+        return None
+    return f"This would place the record outside your regions ({scope_description(user)})."

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import TokenAuthentication
-from config.schema import error_response
+from api.schema import error_response
 
 
 class CredentialsSerializer(serializers.Serializer):

@@ -21,7 +21,7 @@ def server_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
         return url
-    from config import devdb
+    from database import devdb
 
     return devdb.ensure_running()
 

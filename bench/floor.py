@@ -104,7 +104,7 @@ def _where(params: dict[str, list[str]]) -> tuple[str, list[Any]]:
 
 
 FILTERED = "FROM projects_project p JOIN regions_region r ON r.id = p.region_id WHERE {where}"
-# The statement of O's page (config.pagination.BoundedPageNumberPagination), with the same meaning and
+# The statement of O's page (api.pagination.BoundedPageNumberPagination), with the same meaning and
 # shape: the page's ids first, as an array, then their rows by primary key, and the count bounded at the
 # cap in the same statement. Written as `id IN (...)`, or as one ORDER BY ... OFFSET over the rows
 # themselves, PostgreSQL may join the whole filtered result first: a deep or filtered page then costs
@@ -127,7 +127,7 @@ def project_list(environ: dict, params: dict[str, list[str]]) -> tuple[int, dict
     )
     if not rows and page != 1:
         return 404, {}, {"error": {"code": "not_found", "message": NO_PAGE.format(page=page)}}
-    # The same bounded count as O (config.pagination): exact up to the cap, else null with `count_exceeds`.
+    # The same bounded count as O (api.pagination): exact up to the cap, else null with `count_exceeds`.
     counted = rows[0][len(ROW_FIELDS) + 1] if rows else 0
     count = counted if counted <= COUNT_CAP else None
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]

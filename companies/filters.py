@@ -3,8 +3,10 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from api.filters import KeyFilter, SearchFilterSet
 from companies.models import CREDIT_CODE_DB_PATTERN, Company, CompanyKind
-from config.filters import KeyFilter, SearchFilterSet, industry_subtree_filter, region_subtree_filter
+from industries.filters import industry_subtree_filter
+from regions.filters import region_subtree_filter
 
 
 class CreditCodeField(forms.CharField):

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
+from api.serializers import KeyRelatedField, ValidatedModelSerializer
 from companies.models import Company
-from config.serializers import KeyRelatedField, ValidatedModelSerializer, industry_codes_field
+from industries.serializers import annotated_industry_codes_field
 from regions.serializers import region_field
 from sources.serializers import CitationSerializer, citation_field
 
@@ -24,7 +25,7 @@ class CompanySerializer(ValidatedModelSerializer):
     headquarters = region_field(required=False, allow_null=True, help_text="Code of the headquarters region.")
     parent = company_field(required=False, allow_null=True, help_text="Id or slug of the parent company.")
     parent_citation = citation_field()
-    industries = industry_codes_field()
+    industries = annotated_industry_codes_field()
     project_count = serializers.IntegerField(read_only=True, help_text="Projects the company takes part in.")
 
     class Meta:

@@ -2,10 +2,10 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, JSONField, OuterRef, Prefetch, Value
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
+from api.viewsets import TrackerViewSet, accepted_format
 from companies.filters import CompanyFilterSet
 from companies.models import Company
 from companies.serializers import CompanyDetailSerializer, CompanySerializer
-from config.viewsets import TrackerViewSet, accepted_format
 from industries.models import Industry
 from projects.models import Figure
 

@@ -1,8 +1,8 @@
 """API v1: one router, to which every app adds its collections."""
 
 from accounts import urls as accounts_urls
+from api.routers import router
 from companies import urls as companies_urls
-from config.routers import router
 from indicators import urls as indicators_urls
 from industries import urls as industries_urls
 from projects import urls as projects_urls

@@ -25,7 +25,7 @@ max_upload_bytes = int(os.environ.get("WEB_MAX_UPLOAD_BYTES", str(32 * 1024 * 10
 def post_worker_init(worker) -> None:
     from django.conf import settings
 
-    from config.middleware import API_PREFIX
+    from api.middleware import API_PREFIX
     from config.serving import BufferedApp
 
     worker.wsgi = BufferedApp(

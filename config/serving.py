@@ -10,7 +10,7 @@ connections, kept `CONN_MAX_AGE`; the cache clients; prepared statements) thus s
 as it stayed in a sync worker's one thread, instead of one set per client connection.
 
 The body comes out of gunicorn's reader decoded, chunked or not, and goes in with its CONTENT_LENGTH:
-Django reads nothing without one (config/bodies.py refuses such a request where nothing buffered it).
+Django reads nothing without one (api/bodies.py refuses such a request where nothing buffered it).
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class _Job:
 class BufferedApp:
     """The WSGI app gunicorn's gevent workers call (config/gunicorn.py): bodies first, Django after.
 
-    An API body over `max_body_bytes` is refused with 413, as config.middleware refuses one that declares
+    An API body over `max_body_bytes` is refused with 413, as api.middleware refuses one that declares
     it; elsewhere (the admin's file imports) the bound is `max_upload_bytes`, and a body past
     `max_body_bytes` waits in a temporary file rather than in memory.
     """
@@ -159,7 +159,7 @@ class BufferedApp:
             body.seek(0)
             environ["wsgi.input"] = environ[BODY_KEY] = body
             environ["CONTENT_LENGTH"] = str(size)
-            # Decoded now: nothing after this must take the body for chunked (config/bodies.py would refuse it).
+            # Decoded now: nothing after this must take the body for chunked (api/bodies.py would refuse it).
             environ.pop("HTTP_TRANSFER_ENCODING", None)
             return None
         body.close()

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from config.health import healthz
+from api.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -6,7 +6,10 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from database import devdb
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+devdb.export_url()  # the embedded PostgreSQL, unless DATABASE_URL names a server
 
 application = get_wsgi_application()
 

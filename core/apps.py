@@ -7,7 +7,7 @@ from pghistory.apps import PGHistoryConfig
 
 def install_version_triggers(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     """Every table of a TimeStampedModel gets the trigger that raises `version` on each UPDATE."""
-    from config.conditional import install_version_triggers as install
+    from api.conditional import install_version_triggers as install
     from core.models import TimeStampedModel
 
     tables = [
@@ -27,7 +27,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the OpenAPI extension of the API's related-record fields.
-        import config.schema  # noqa: F401
+        import api.schema  # noqa: F401
 
         # After every migrate (a new table may have appeared), idempotently.
         post_migrate.connect(install_version_triggers, sender=self)

@@ -5,10 +5,11 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.filters import BooleanFilter, CodesFilter, region_subtree_filter
+from api.filters import BooleanFilter, CodesFilter
 from core.periods import PERIOD_PATTERN, period_bounds
 from core.search import MAX_SEARCH_LENGTH
 from indicators.models import Indicator, Observation
+from regions.filters import region_subtree_filter
 
 period_validator = RegexValidator(PERIOD_PATTERN, _("Write a period as 2024, 2024-H1, 2024-Q2 or 2024-07."))
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.serializers import KeyRelatedField, ValidatedModelSerializer, validate_period
+from api.serializers import KeyRelatedField, ValidatedModelSerializer, validate_period
 from indicators.models import Indicator, Observation
 from regions.serializers import region_field
 from sources.serializers import citation_field

@@ -1,7 +1,7 @@
 from django.db.models import Count
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
-from config.viewsets import TrackerViewSet
+from api.viewsets import TrackerViewSet
 from indicators.filters import IndicatorFilterSet, ObservationFilterSet
 from indicators.models import Indicator, Observation
 from indicators.serializers import IndicatorSerializer, ObservationSerializer

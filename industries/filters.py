@@ -1,8 +1,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from config.filters import BooleanFilter, CodeFilter, SearchFilterSet, industry_subtree_filter
+from api.filters import BooleanFilter, CodeFilter, SearchFilterSet, SubtreeFilter
 from industries.models import Industry, IndustryScheme
+
+
+def industry_subtree_filter(path_field: str, **kwargs) -> SubtreeFilter:
+    """An industry given by its code, matching the records filed under it or anywhere below it."""
+    return SubtreeFilter(queryset=Industry.objects.all(), path_field=path_field, **kwargs)
 
 
 class IndustryFilterSet(SearchFilterSet):

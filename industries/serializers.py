@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.serializers import KeyRelatedField, SlugKeyRelatedField, ValidatedModelSerializer
+from api.serializers import KeyRelatedField, SlugKeyRelatedField, ValidatedModelSerializer
 from industries.models import Industry
 
 
@@ -52,3 +52,25 @@ class IndustryDetailSerializer(IndustrySerializer):
     @extend_schema_field(IndustrySummarySerializer(many=True))
     def get_ancestors(self, industry: Industry) -> list[dict]:
         return IndustrySummarySerializer(industry.ancestors(), many=True).data
+
+
+class AnnotatedCodesField(serializers.ManyRelatedField):
+    """Industry codes, read from the queryset's `industry_codes` annotation when it is there (no
+    prefetch query), else from the relation; written as codes like any slug field."""
+
+    def get_attribute(self, instance):
+        codes = getattr(instance, "industry_codes", None)
+        return codes if codes is not None else super().get_attribute(instance)
+
+    def to_representation(self, iterable) -> list[str]:
+        return [item if isinstance(item, str) else self.child_relation.to_representation(item) for item in iterable]
+
+
+def annotated_industry_codes_field() -> AnnotatedCodesField:
+    """Industries written and read as a list of codes (as `industry_codes_field`), from an `industry_codes`
+    annotation when the queryset has one (companies')."""
+    return AnnotatedCodesField(
+        child_relation=SlugKeyRelatedField(slug_field="code", queryset=Industry.objects.all()),
+        required=False,
+        help_text="Industry codes (GB/T 4754 such as C27, or industry chains such as CHAIN-METAVERSE).",
+    )

@@ -1,7 +1,7 @@
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from config.viewsets import TrackerViewSet
+from api.viewsets import TrackerViewSet
 from industries.filters import IndustryFilterSet
 from industries.models import Industry
 from industries.serializers import IndustryDetailSerializer, IndustrySerializer

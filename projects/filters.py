@@ -4,9 +4,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from api.filters import BooleanFilter, KeyFilter, SearchFilterSet
 from companies.models import Company
-from config.filters import BooleanFilter, KeyFilter, SearchFilterSet, industry_subtree_filter, region_subtree_filter
+from industries.filters import industry_subtree_filter
 from projects.models import Milestone, Participant, ParticipantRole, Project, ProjectKind, Stage
+from regions.filters import region_subtree_filter
 
 INVESTOR_ROLES = [ParticipantRole.INVESTOR, ParticipantRole.LEAD_INVESTOR]
 

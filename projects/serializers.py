@@ -3,14 +3,14 @@ from django.db.models import OuterRef
 from rest_framework import serializers
 
 from api.projection import SQLField, related_json
-from companies.serializers import CompanySummarySerializer, FigureSerializer, company_field
-from config.serializers import (
+from api.serializers import (
     KeyRelatedField,
     MoneyField,
     SlugKeyRelatedField,
     ValidatedModelSerializer,
     validate_period,
 )
+from companies.serializers import CompanySummarySerializer, FigureSerializer, company_field
 from industries.serializers import industry_codes_field
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, ParticipantRole, Project
 from regions.serializers import region_field

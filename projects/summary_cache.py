@@ -23,7 +23,7 @@ On a miss the answer is computed as before and stored with the generation read *
 payload newer than its label, but the label is then already out of date: that row can never be hit,
 it only costs a later miss. The store never moves a key back to an older generation.
 
-With streaming replicas (config/replicas.py) the lookup runs where the computation will read, on
+With streaming replicas (database/replicas.py) the lookup runs where the computation will read, on
 the request's replica, so the generation labels the data the answer was computed from; the store
 goes to the primary. A replica that has replayed a stored row has replayed every write before it,
 so a lagging replica never serves a row computed from data it does not have yet. (Labelled with the
@@ -60,7 +60,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections, router, transaction
 from django.utils import translation
 
-from config.renderers import JSONRenderer
+from api.renderers import JSONRenderer
 
 logger = logging.getLogger(__name__)
 

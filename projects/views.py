@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.viewsets import TrackerViewSet, accepted_format, is_id
+from api.viewsets import TrackerViewSet, accepted_format, is_id
 from projects.filters import ProjectFilterSet
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
 from projects.selectors import GROUPINGS, project_summary

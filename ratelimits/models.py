@@ -2,7 +2,7 @@ from django.db import models
 
 
 class Window(models.Model):
-    """One client's requests in one scope, counted in a fixed window (config.throttling.count_request).
+    """One client's requests in one scope, counted in a fixed window (api.throttling.count_request).
 
     Written by one raw statement, never through the ORM; the model is here for its table and migrations.
     """

@@ -3,7 +3,7 @@ from django.db.models import OuterRef
 from rest_framework import serializers
 
 from api.projection import SQLField, rows_json
-from config.serializers import KeyRelatedField, ValidatedModelSerializer
+from api.serializers import KeyRelatedField, ValidatedModelSerializer
 from regions.models import Region
 
 

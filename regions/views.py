@@ -1,6 +1,6 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 
-from config.viewsets import TrackerViewSet
+from api.viewsets import TrackerViewSet
 from regions.filters import RegionFilterSet
 from regions.models import Region
 from regions.serializers import RegionDetailSerializer, RegionSerializer

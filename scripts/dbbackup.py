@@ -51,7 +51,7 @@ def database_url() -> str:
     if not url:
         # Outside `make`: start (or reuse) the embedded server as the Makefile's wrapper would.
         sys.path.insert(0, str(BASE_DIR))
-        from config import devdb
+        from database import devdb
 
         url = devdb.ensure_running()
     return url

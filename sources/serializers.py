@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.serializers import KeyRelatedField, ValidatedModelSerializer
+from api.serializers import KeyRelatedField, ValidatedModelSerializer
 from sources.models import Citation, Source
 
 

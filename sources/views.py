@@ -1,7 +1,7 @@
 from django.db.models import Count, Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from config.viewsets import TrackerViewSet
+from api.viewsets import TrackerViewSet
 from sources.filters import CitationFilterSet, SourceFilterSet
 from sources.models import Citation, Source
 from sources.serializers import CitationWriteSerializer, SourceDetailSerializer, SourceSerializer

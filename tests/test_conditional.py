@@ -22,8 +22,8 @@ from django.db.models import F, Model
 
 from accounts.models import RegionAssignment
 from accounts.roles import GROUP_NAMES, Role
+from api.viewsets import TrackerViewSet
 from companies.models import Company
-from config.viewsets import TrackerViewSet
 from core.apps import install_version_triggers
 from core.models import TimeStampedModel
 from indicators.models import Observation

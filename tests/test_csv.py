@@ -23,8 +23,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 import config.api_router  # noqa: F401 - registers every collection on the router
-from config.csv import CHUNK_SIZE
-from config.routers import router
+from api.csv import CHUNK_SIZE
+from api.routers import router
 from core.seed import seed_load
 from projects.models import Participant, Project
 from tests.factories import (

@@ -19,7 +19,7 @@ from django.test import Client, override_settings
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from config.pagination import MAX_PAGE_SIZE
+from api.pagination import MAX_PAGE_SIZE
 from projects.models import Project
 from sources.models import Source
 from tests.contract import client_for, error_of

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
 from rest_framework.validators import UniqueValidator
 
-from config.routers import router
+from api.routers import router
 from core.seed import seed_load
 from indicators.models import Observation
 from regions.models import Region

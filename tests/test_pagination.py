@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from config.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from core.seed import seed_load
 from projects.models import Project
 from regions.models import Region

@@ -6,7 +6,7 @@ with the absolute count of its JSON list, its CSV export and one record (also in
 that a new query is a visible decision rather than an accident. Rows are built with the related
 data a real row has (issue 4 point 3; developers' guide, "guard query counts on every list endpoint").
 
-A list page is one query, its bounded count included (config/pagination.py), plus one per prefetch;
+A list page is one query, its bounded count included (api/pagination.py), plus one per prefetch;
 a project's sub-resource adds the lookup of its project. A CSV export is one query (a server-side
 cursor) plus its prefetches. Projects fold their to-many data into the row query (arrays and JSON from
 correlated subqueries), so their list and detail are one query each, a region's detail too, and so do
@@ -33,7 +33,7 @@ from django.db import connection
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 
-from config.pagination import MAX_PAGE_SIZE
+from api.pagination import MAX_PAGE_SIZE
 from projects.models import Participant, Project, Stage
 from tests.factories import (
     CitationFactory,

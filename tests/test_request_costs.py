@@ -15,8 +15,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_filters import FilterSet
 
+from api.filters import _names_a_filter
 from api.projection import projection_of
-from config.filters import _names_a_filter
 from projects.filters import ProjectFilterSet
 from projects.models import Stage
 from projects.serializers import ProjectSerializer

@@ -25,13 +25,13 @@ from knox.models import AuthToken
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
-from config.throttling import AnonThrottle
+from api.throttling import AnonThrottle
 from tests.conftest import REPO
 from tests.contract import error_of
 from tests.factories import PASSWORD, UserFactory
 from tests.reliability.redis_server import DATABASE_CACHES, REDIS_CACHES, redis_or_skip
 
-# The throttle counts are written through the `counters` connection (see config.throttling).
+# The throttle counts are written through the `counters` connection (see api.throttling).
 pytestmark = pytest.mark.django_db(databases=["default", "counters"])
 
 REGIONS = "/api/v1/regions/"
@@ -347,7 +347,7 @@ def test_a_dropped_redis_connection_is_opened_again(redis_db):
 @in_one_cache("database")
 @rates(anon="3/min")
 def test_ended_windows_are_swept_from_the_table_now_and_then(monkeypatch):
-    monkeypatch.setattr("config.throttling.SWEEP_EVERY", 1)
+    monkeypatch.setattr("api.throttling.SWEEP_EVERY", 1)
     with connections["counters"].cursor() as cursor:
         cursor.execute(
             "INSERT INTO ratelimits_window VALUES ('rate:anon:10.0.4.1', 3, statement_timestamp() - interval '1s')"

@@ -8,7 +8,7 @@ ConditionalGetMiddleware, the textbook way to answer If-None-Match (it hashes th
 import os
 from pathlib import Path
 
-from config.database import database_config
+from database.config import database_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 

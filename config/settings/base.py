@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 
 from api.release import current_release
-from config.database import default_database, pooled, replica_databases
+from database.config import default_database, pooled, replica_databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -54,7 +54,7 @@ DATABASES = {
 }
 # Writes are atomic where they happen (the viewsets' create, update and destroy, the admin, imports); a read
 # is one statement and needs no transaction around it.
-# Streaming replicas of the primary, as replica_0, replica_1, ... (config.replicas routes reads there).
+# Streaming replicas of the primary, as replica_0, replica_1, ... (database.replicas routes reads there).
 DATABASES.update(
     replica_databases(
         env("DATABASE_REPLICA_URLS", default=""),
@@ -112,20 +112,20 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # A database outage in a view answers 503 with Retry-After, JSON under /api/ (config.outage).
-    "config.outage.DatabaseOutageMiddleware",
-    "config.middleware.SecurityHeadersMiddleware",
+    # A database outage in a view answers 503 with Retry-After, JSON under /api/ (api.outage).
+    "api.outage.DatabaseOutageMiddleware",
+    "api.middleware.SecurityHeadersMiddleware",
     # Above WhiteNoise, so that static files are covered too (it answers them itself).
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.middleware.RequestBodyLimitMiddleware",
-    "config.bodies.UnframedBodyMiddleware",
+    "api.middleware.RequestBodyLimitMiddleware",
+    "api.bodies.UnframedBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "config.middleware.LocaleMiddleware",
+    "api.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "config.middleware.MessageMiddleware",
+    "api.middleware.MessageMiddleware",
     # Records the acting user and URL with every change the database's history triggers capture.
     "pghistory.middleware.HistoryMiddleware",
     # Last: it must see the outcome of authentication to count failed admin logins.
@@ -186,11 +186,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
 
+# Who may leave a record where (api.serializers): a regional editor, inside their regions.
+API_WRITE_SCOPE = "accounts.scope.write_refusal"
 # Published data is readable without signing in; set false to require a token or session for reads.
 API_ANONYMOUS_READS = env.bool("API_ANONYMOUS_READS", default=True)
 # Bodies over this many bytes are refused with 413 before anything reads them.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
-# A list page counts matching rows up to this many, in its one query (config.pagination).
+# A list page counts matching rows up to this many, in its one query (api.pagination).
 API_COUNT_CAP = env.int("API_COUNT_CAP", default=1000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # Admin imports (core.imports), whatever the limits above: a file over any of these is refused on the
@@ -215,7 +217,7 @@ API_THROTTLE_RATES = {
     "user": env("API_THROTTLE_USER", default="600/min"),
     "login": env("API_THROTTLE_LOGIN", default="10/min"),
 }
-# Seconds a client is told to wait (Retry-After) when the database is unavailable (config.outage).
+# Seconds a client is told to wait (Retry-After) when the database is unavailable (api.outage).
 API_OUTAGE_RETRY_AFTER = env.int("API_OUTAGE_RETRY_AFTER", default=5)
 # How many trusted proxies append to X-Forwarded-For in front of the app (0: use REMOTE_ADDR).
 API_NUM_PROXIES = env.int("API_NUM_PROXIES", default=0)
@@ -245,15 +247,15 @@ else:
 # Throttle counts and failed-login records must outlive the request that made them, yet
 # ATOMIC_REQUESTS rolls back every request that fails (a wrong password, a 404, a 400). So the
 # database cache and django-axes write through `counters`, a second connection to the same
-# database that is never part of a request's transaction (config.throttling.CountersRouter).
+# database that is never part of a request's transaction (api.throttling.CountersRouter).
 # Tests treat it as a mirror of `default`, so no second test database is made.
 DATABASES["counters"] = {**DATABASES["default"], "ATOMIC_REQUESTS": False, "TEST": {"MIRROR": "default"}}
-DATABASE_ROUTERS = ["config.throttling.CountersRouter"]
+DATABASE_ROUTERS = ["api.throttling.CountersRouter"]
 if any(alias.startswith("replica_") for alias in DATABASES):
-    # Safe requests read from a replica unless they write or lock (config.replicas). The middleware
+    # Safe requests read from a replica unless they write or lock (database.replicas). The middleware
     # goes first so that the reads of every other middleware in such a request are covered too.
-    DATABASE_ROUTERS.append("config.replicas.ReplicaRouter")
-    MIDDLEWARE.insert(0, "config.replicas.ReplicaReadsMiddleware")
+    DATABASE_ROUTERS.append("database.replicas.ReplicaRouter")
+    MIDDLEWARE.insert(0, "database.replicas.ReplicaReadsMiddleware")
 
 # LOGGING
 # ------------------------------------------------------------------------------
@@ -280,29 +282,29 @@ REST_FRAMEWORK = {
     # X-Forwarded-For: otherwise a client could pick a new address, and a fresh count, per request.
     "NUM_PROXIES": API_NUM_PROXIES,
     "DEFAULT_THROTTLE_CLASSES": [
-        "config.throttling.AnonThrottle",
-        "config.throttling.UserThrottle",
-        "config.throttling.ScopedThrottle",
+        "api.throttling.AnonThrottle",
+        "api.throttling.UserThrottle",
+        "api.throttling.ScopedThrottle",
     ],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.ContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.JSONParser",
+        "api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": [
-        "config.renderers.JSONRenderer",
+        "api.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
-        "config.csv.CSVRenderer",
+        "api.csv.CSVRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": [
-        "config.filters.TrackerFilterBackend",
-        "config.ordering.StableOrderingFilter",
+        "api.filters.TrackerFilterBackend",
+        "api.ordering.StableOrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.TrackerPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.TrackerPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "config.schema.TrackerAutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.TrackerAutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
 }

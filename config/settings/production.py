@@ -31,5 +31,5 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 # Only JSON in production: the browsable API needs sessions and templates clients don't use.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
-    "DEFAULT_RENDERER_CLASSES": ["config.renderers.JSONRenderer", "config.csv.CSVRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.JSONRenderer", "api.csv.CSVRenderer"],
 }

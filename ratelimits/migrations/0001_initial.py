@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             options={"db_table": "ratelimits_window"},
         ),
         # Counters are not worth WAL: a crash that empties the table only hands out fresh allowances
-        # (config.throttling).
+        # (api.throttling).
         migrations.RunSQL(
             "ALTER TABLE ratelimits_window SET UNLOGGED", reverse_sql="ALTER TABLE ratelimits_window SET LOGGED"
         ),

@@ -2,13 +2,13 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from config.database import database_config
-from config.devdb import socket_url
+from database.config import database_config
+from database.devdb import socket_url
 
 
 def test_a_tcp_url_gives_host_port_credentials_and_options():
     config = database_config("postgres://tracker:p%40ss%3Aword@db.example.org:6543/tracker?sslmode=require")
-    assert config["ENGINE"] == "config.postgresql"  # Django's, with reads bound on the server
+    assert config["ENGINE"] == "database.postgresql"  # Django's, with reads bound on the server
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.example.org", 6543, "tracker")
     assert (config["USER"], config["PASSWORD"]) == ("tracker", "p@ss:word")
     assert config["OPTIONS"]["sslmode"] == "require"

@@ -6,7 +6,7 @@ import sys
 import psutil
 import pytest
 
-from config import devdb
+from database import devdb
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ def test_run_starts_a_server_for_the_command_and_leaves_none_running(tmp_path, s
     )
 
     result = subprocess.run(
-        [sys.executable, "-m", "config.devdb", "run", "--", sys.executable, "-c", probe],
+        [sys.executable, "-m", "database.devdb", "run", "--", sys.executable, "-c", probe],
         env=env,
         capture_output=True,
         text=True,
@@ -46,7 +46,7 @@ def test_run_starts_a_server_for_the_command_and_leaves_none_running(tmp_path, s
 def test_run_passes_on_the_command_exit_status(tmp_path, subprocess_env):
     env = {**subprocess_env, "DATABASE_URL": "postgres://unused@localhost/unused"}
     result = subprocess.run(
-        [sys.executable, "-m", "config.devdb", "run", "--", sys.executable, "-c", "raise SystemExit(7)"],
+        [sys.executable, "-m", "database.devdb", "run", "--", sys.executable, "-c", "raise SystemExit(7)"],
         env=env,
         timeout=60,
         check=False,

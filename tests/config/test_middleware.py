@@ -1,4 +1,4 @@
-"""The project's own versions of Django's locale and message middleware (config.middleware): the same answers,
+"""The project's own versions of Django's locale and message middleware (api.middleware): the same answers,
 with less work on API requests."""
 
 from __future__ import annotations

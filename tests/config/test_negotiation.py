@@ -1,4 +1,4 @@
-"""Content negotiation (config.negotiation): DRF's choices, made once per format, Accept header and renderers."""
+"""Content negotiation (api.negotiation): DRF's choices, made once per format, Accept header and renderers."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from config import negotiation
-from config.csv import CSVRenderer
-from config.negotiation import ContentNegotiation
-from config.renderers import JSONRenderer
+from api import negotiation
+from api.csv import CSVRenderer
+from api.negotiation import ContentNegotiation
+from api.renderers import JSONRenderer
 
 RENDERERS = [JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
 ACCEPTS = [

@@ -1,4 +1,4 @@
-"""The database backend (config.postgresql): reads bound on the server and prepared; writes that carry
+"""The database backend (database.postgresql): reads bound on the server and prepared; writes that carry
 pghistory's context bound by the client, as Django binds everything."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import psycopg
 import pytest
 from django.db import connection, connections
 
-from config.database import PREPARE_THRESHOLD, database_config, pooled
-from config.postgresql.base import ALIVE_BYPASS_SECONDS
+from database.config import PREPARE_THRESHOLD, database_config, pooled
+from database.postgresql.base import ALIVE_BYPASS_SECONDS
 from projects.models import Project
 from tests.factories import ProjectFactory
 

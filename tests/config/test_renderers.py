@@ -1,4 +1,4 @@
-"""The JSON renderer (config.renderers) writes with orjson the very bytes DRF's own renderer writes,."""
+"""The JSON renderer (api.renderers) writes with orjson the very bytes DRF's own renderer writes,."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rest_framework import renderers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
-from config.renderers import JSONRenderer
+from api.renderers import JSONRenderer
 from regions.models import Region
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

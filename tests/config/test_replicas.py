@@ -23,8 +23,8 @@ from django.db.backends.postgresql.base import DatabaseWrapper
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import RegionAssignment
-from config.database import pooled, replica_databases
-from config.replicas import ReplicaRouter, reads_from_replicas
+from database.config import pooled, replica_databases
+from database.replicas import ReplicaRouter, reads_from_replicas
 from projects.models import Project
 from regions.models import Region
 from tests.conftest import REPO
@@ -32,7 +32,7 @@ from tests.contract import client_for, staff_user
 from tests.factories import CountyFactory, ProjectFactory, StaffUserFactory
 
 REPLICA = "replica_0"
-ROUTERS = ["config.throttling.CountersRouter", "config.replicas.ReplicaRouter"]
+ROUTERS = ["api.throttling.CountersRouter", "database.replicas.ReplicaRouter"]
 FAKE_PRIMARY = "postgres://tracker:secret@primary.internal:5432/tracker"
 
 
@@ -58,8 +58,8 @@ def base_settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]
 def test_without_replica_urls_there_are_no_replicas_and_no_replica_router(monkeypatch):
     config = base_settings(monkeypatch)
     assert set(config["DATABASES"]) == {"default", "counters"}
-    assert config["DATABASE_ROUTERS"] == ["config.throttling.CountersRouter"]
-    assert "config.replicas.ReplicaReadsMiddleware" not in config["MIDDLEWARE"]
+    assert config["DATABASE_ROUTERS"] == ["api.throttling.CountersRouter"]
+    assert "database.replicas.ReplicaReadsMiddleware" not in config["MIDDLEWARE"]
     assert config["DATABASES"]["default"]["DISABLE_SERVER_SIDE_CURSORS"] is False
 
 
@@ -78,7 +78,7 @@ def test_replica_urls_become_replica_aliases_that_mirror_default_in_tests(monkey
         assert databases[alias]["CONN_MAX_AGE"] == databases["default"]["CONN_MAX_AGE"]
     assert databases["default"]["HOST"] == "primary.internal"
     assert config["DATABASE_ROUTERS"] == ROUTERS
-    assert config["MIDDLEWARE"][0] == "config.replicas.ReplicaReadsMiddleware"
+    assert config["MIDDLEWARE"][0] == "database.replicas.ReplicaReadsMiddleware"
 
 
 def test_pgbouncer_turns_server_side_cursors_off_on_every_alias(monkeypatch):
@@ -191,7 +191,7 @@ def _replica_alias(django_db_setup, django_db_blocker) -> Iterator[None]:
 def replica(settings) -> str:
     """The replica router and middleware, installed as DATABASE_REPLICA_URLS would install them."""
     settings.DATABASE_ROUTERS = ROUTERS
-    settings.MIDDLEWARE = ["config.replicas.ReplicaReadsMiddleware", *django_settings.MIDDLEWARE]
+    settings.MIDDLEWARE = ["database.replicas.ReplicaReadsMiddleware", *django_settings.MIDDLEWARE]
     return REPLICA
 
 

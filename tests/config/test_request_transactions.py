@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.exceptions import ValidationError
 
-from config.viewsets import TrackerViewSet
+from api.viewsets import TrackerViewSet
 from projects.models import Project
 from tests.contract import client_for, staff_user
 from tests.factories import CityFactory, ProjectFactory

@@ -26,9 +26,9 @@ import pytest
 from django.db import OperationalError
 from rest_framework.test import APIRequestFactory
 
-from config.api import exception_handler
-from config.devdb import socket_url
-from config.postgresql.base import ALIVE_BYPASS_SECONDS
+from api.errors import exception_handler
+from database.devdb import socket_url
+from database.postgresql.base import ALIVE_BYPASS_SECONDS
 from tests.conftest import REPO
 
 
@@ -66,7 +66,7 @@ class OwnPostgres:
         self.url = socket_url(self.server.get_postmaster_info().socket_dir, "tracker")
 
     def stop(self) -> None:
-        from config.devdb import stop
+        from database.devdb import stop
 
         assert stop(self.server.pgdata)
 
@@ -74,7 +74,7 @@ class OwnPostgres:
         self.server.ensure_postgres_running()
 
     def remove(self) -> None:
-        from config.devdb import is_running, stop
+        from database.devdb import is_running, stop
 
         if is_running(self.server.pgdata):
             stop(self.server.pgdata)

@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 POSTGRES_ENGINE = "django.db.backends.postgresql"
 # Django's backend, with reads bound on the server so that they can be prepared.
-BACKEND = "config.postgresql"
+BACKEND = "database.postgresql"
 # Executions of one statement on a connection after which psycopg prepares it (psycopg's own default).
 PREPARE_THRESHOLD = 5
 
@@ -32,7 +32,7 @@ def database_config(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
     config["CONN_HEALTH_CHECKS"] = conn_max_age > 0
     options = config.setdefault("OPTIONS", {})
     options.setdefault("connect_timeout", 5)
-    # A read run five times on one connection is prepared there, and planned no more (config.postgresql).
+    # A read run five times on one connection is prepared there, and planned no more (database.postgresql).
     options.setdefault("prepare_threshold", PREPARE_THRESHOLD)
     config["ENGINE"] = BACKEND
     config["TEST"] = {"NAME": f"test_{config['NAME']}"}
@@ -40,17 +40,20 @@ def database_config(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
 
 
 def default_database(url: str | None, *, conn_max_age: int = 0) -> dict[str, Any]:
-    """The `default` database: the given URL, or the embedded server started on demand."""
+    """The `default` database: the given URL. Reading the settings starts no server: the entry points
+    (`manage.py`, `config.wsgi`, pytest through `database.pytest_plugin`, `python -m database.devdb run`)
+    set DATABASE_URL to the embedded server's, started there, when none is given."""
     if not url:
-        from config import devdb
-
-        url = devdb.ensure_running()
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set: start through manage.py, make, or `python -m database.devdb run -- CMD`, "
+            "which start the embedded PostgreSQL, or set it to a postgres:// URL."
+        )
     return database_config(url, conn_max_age=conn_max_age)
 
 
 # Connection pooling: `DATABASE_POOLER` names what sits between the workers and PostgreSQL.
 POOLERS = ("", "pgbouncer", "psycopg")
-# Aliases of the read-only copies made from DATABASE_REPLICA_URLS (config.replicas routes to them).
+# Aliases of the read-only copies made from DATABASE_REPLICA_URLS (database.replicas routes to them).
 REPLICA_PREFIX = "replica_"
 
 

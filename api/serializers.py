@@ -6,9 +6,11 @@ import copy
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils.module_loading import import_string
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.fields import get_error_detail
@@ -48,16 +50,15 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
         return attrs
 
     def _check_scope(self, instance: models.Model) -> None:
-        """A regional editor may only leave a record inside their regions (after, as before)."""
-        from accounts.scope import may_write, scope_description
-
+        """Where the user may leave the record (a regional editor: inside their regions, after as before): the
+        project's rule is `settings.API_WRITE_SCOPE`, a function of the user and the record that gives the
+        reason for a refusal, or None."""
         request = self.context.get("request")
         if request is None or request.method in ("GET", "HEAD", "OPTIONS"):
             return
-        if not may_write(request.user, instance):
-            raise PermissionDenied(
-                f"This would place the record outside your regions ({scope_description(request.user)})."
-            )
+        refusal = import_string(settings.API_WRITE_SCOPE)(request.user, instance)
+        if refusal:
+            raise PermissionDenied(refusal)
 
 
 class MoneyField(serializers.DecimalField):
@@ -154,27 +155,3 @@ class SlugKeyRelatedField(serializers.SlugRelatedField):
         if isinstance(data, str) and "\x00" in data:
             self.fail("does_not_exist", slug_name=self.slug_field, value=data)
         return super().to_internal_value(data)
-
-
-class AnnotatedCodesField(serializers.ManyRelatedField):
-    """Industry codes, read from the queryset's `industry_codes` annotation when it is there (no
-    prefetch query), else from the relation; written as codes like any slug field."""
-
-    def get_attribute(self, instance):
-        codes = getattr(instance, "industry_codes", None)
-        return codes if codes is not None else super().get_attribute(instance)
-
-    def to_representation(self, iterable) -> list[str]:
-        return [item if isinstance(item, str) else self.child_relation.to_representation(item) for item in iterable]
-
-
-def industry_codes_field() -> AnnotatedCodesField:
-    """Industries written and read as a list of codes (as `industries.serializers.industry_codes_field`),
-    from an `industry_codes` annotation when the queryset has one (projects', companies')."""
-    from industries.models import Industry  # the base serializers load before the apps' models
-
-    return AnnotatedCodesField(
-        child_relation=SlugKeyRelatedField(slug_field="code", queryset=Industry.objects.all()),
-        required=False,
-        help_text="Industry codes (GB/T 4754 such as C27, or industry chains such as CHAIN-METAVERSE).",
-    )

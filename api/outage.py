@@ -4,7 +4,7 @@ When PostgreSQL is down, restarting, or drops a connection, psycopg raises `Oper
 refused, server closed the connection, admin shutdown) or `InterfaceError` (a connection already closed);
 Django passes both on under the same names. They say nothing about the request: it may succeed in a moment,
 so clients (and load balancers, which may retry elsewhere) are told so, with a time to wait. API paths get the
-API's JSON error envelope (DRF views through `config.api.exception_handler`, everything around them here);
+API's JSON error envelope (DRF views through `api.errors.exception_handler`, everything around them here);
 other pages a plain page that needs neither the database nor a template.
 
 Recovery needs nothing of ours: Django closes a connection that erred (`close_if_unusable_or_obsolete` at the

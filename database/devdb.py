@@ -6,11 +6,11 @@ system PostgreSQL. Its data lives in the git-ignored `.data/postgres/` folder (o
 
 Command line (used by the Makefile; it imports no Django):
 
-    python -m config.devdb url            print a DATABASE_URL, starting the server if needed
-    python -m config.devdb run -- CMD...  run CMD with DATABASE_URL set; afterwards stop the
+    python -m database.devdb url            print a DATABASE_URL, starting the server if needed
+    python -m database.devdb run -- CMD...  run CMD with DATABASE_URL set; afterwards stop the
                                           server again if this call started it
-    python -m config.devdb status         say whether the server runs (exit 0) or not (exit 3)
-    python -m config.devdb stop           stop the server if it runs
+    python -m database.devdb status         say whether the server runs (exit 0) or not (exit 3)
+    python -m database.devdb stop           stop the server if it runs
 
 `run` is how `make run` and `make test` leave no PostgreSQL of theirs behind: the server it
 started is stopped when the command ends, including on Ctrl-C. When `DATABASE_URL` is already
@@ -70,6 +70,13 @@ def ensure_running(pgdata: Path | None = None) -> str:
     info = server.get_postmaster_info()
     _ensure_database(server.get_uri(), DATABASE_NAME)
     return socket_url(info.socket_dir)
+
+
+def export_url() -> None:
+    """Set DATABASE_URL for this process (and its children) to the embedded server's, started if needed, unless
+    one is set: what the entry points do before Django reads its settings."""
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = ensure_running()
 
 
 def _ensure_database(admin_uri: str, name: str) -> None:
@@ -133,7 +140,7 @@ def main(argv: list[str]) -> int:
         if rest[:1] == ["--"]:
             rest = rest[1:]
         if not rest:
-            print("run needs a command: python -m config.devdb run -- CMD ...", file=sys.stderr)
+            print("run needs a command: python -m database.devdb run -- CMD ...", file=sys.stderr)
             return 2
         return run(rest)
     print(f"unknown action {action!r}; see --help", file=sys.stderr)

@@ -30,7 +30,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 
-from config.database import REPLICA_PREFIX
+from database.config import REPLICA_PREFIX
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -79,7 +79,7 @@ def reads_from_replicas(alias: str | None = None) -> Iterator[None]:
 class ReplicaRouter:
     """Reads to a replica where `_reads` allows it, everything else to `default`.
 
-    Goes after `config.throttling.CountersRouter`, which keeps the throttle counts and failed
+    Goes after `api.throttling.CountersRouter`, which keeps the throttle counts and failed
     logins on their own `counters` connection to the primary.
     """
 

@@ -226,18 +226,6 @@ class SubtreeFilter(django_filters.ModelChoiceFilter):
         return qs.filter(**{f"{self.path_field}__descendant_of": path})
 
 
-def region_subtree_filter(path_field: str, **kwargs) -> SubtreeFilter:
-    from regions.models import Region
-
-    return SubtreeFilter(queryset=Region.objects.all(), path_field=path_field, **kwargs)
-
-
-def industry_subtree_filter(path_field: str, **kwargs) -> SubtreeFilter:
-    from industries.models import Industry
-
-    return SubtreeFilter(queryset=Industry.objects.all(), path_field=path_field, **kwargs)
-
-
 @extend_schema_field(OpenApiTypes.STR)
 class CodeFilter(django_filters.ModelChoiceFilter):
     """A record given by its code (a region or an industry), matched exactly."""

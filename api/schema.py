@@ -283,7 +283,7 @@ class TrackerAutoSchema(AutoSchema):
 class KeyRelatedFieldExtension(OpenApiSerializerFieldExtension):
     """Requests send the related record's key; responses carry its summary."""
 
-    target_class = "config.serializers.KeyRelatedField"
+    target_class = "api.serializers.KeyRelatedField"
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):

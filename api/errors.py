@@ -17,11 +17,11 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 
-from config import outage
+from api import outage
 
 
 class DatabaseUnavailable(exceptions.APIException):
-    """The database is down or dropped the connection (config.outage): 503, with when to retry."""
+    """The database is down or dropped the connection (api.outage): 503, with when to retry."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = _("The database is unavailable; try again shortly.")

@@ -13,12 +13,12 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.conditional import PreconditionFailed, etag_of, if_match_holds, if_none_match_hits
+from api.csv import stream_csv
+from api.history import HistoryEventSerializer, with_exact_values
+from api.pagination import PageNumberPagination
 from api.projection import Projection, projection_of
-from config.conditional import PreconditionFailed, etag_of, if_match_holds, if_none_match_hits
-from config.csv import stream_csv
-from config.history import HistoryEventSerializer, with_exact_values
-from config.pagination import PageNumberPagination
-from config.renderers import JSONRenderer
+from api.renderers import JSONRenderer
 
 WRITE_ACTIONS = {"update", "partial_update", "destroy"}
 

@@ -4,7 +4,7 @@ Django binds parameters on the client (psycopg's `ClientCursor`): each statement
 text with its values in it, and is planned again every time. Planning was 0.9 ms of a list page's
 3.5 ms of database time and about 5 ms of a project detail's 6 (tier M). With the parameters bound
 by the server, psycopg prepares a statement once it has run `prepare_threshold` times on a
-connection (config.database), and PostgreSQL then reuses its plan.
+connection (database.config), and PostgreSQL then reuses its plan.
 
 Server-side binding cannot send two statements in one call, and django-pghistory puts its context
 (`SELECT set_config(...); INSERT ...`) in front of every statement of a request that writes. So a
