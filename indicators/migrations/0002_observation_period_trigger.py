@@ -1,6 +1,11 @@
 from django.db import migrations
 
-from core.periods import period_trigger_sql
+# core.periods.period_trigger_sql("indicators_observation"), frozen as this migration first ran it.
+PERIOD_TRIGGER_SQL = """
+CREATE TRIGGER indicators_observation_period_bounds
+BEFORE INSERT OR UPDATE OF period ON indicators_observation
+FOR EACH ROW EXECUTE FUNCTION set_period_bounds();
+"""
 
 
 class Migration(migrations.Migration):
@@ -10,7 +15,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            period_trigger_sql("indicators_observation"),
+            PERIOD_TRIGGER_SQL,
             reverse_sql="DROP TRIGGER IF EXISTS indicators_observation_period_bounds ON indicators_observation;",
         ),
     ]

@@ -1,6 +1,20 @@
 from django.db import migrations
 
-from core.trees import drop_tree_triggers_sql, tree_triggers_sql
+# core.trees.tree_triggers_sql("industries_industry"), frozen as this migration first ran it.
+TREE_TRIGGERS_SQL = """
+CREATE TRIGGER industries_industry_set_path BEFORE INSERT OR UPDATE ON industries_industry
+FOR EACH ROW EXECUTE FUNCTION tree_set_path();
+CREATE TRIGGER industries_industry_move_subtree AFTER UPDATE ON industries_industry
+FOR EACH ROW WHEN (NEW.path IS DISTINCT FROM OLD.path) EXECUTE FUNCTION tree_move_subtree();
+CREATE INDEX industries_industry_path_gist ON industries_industry USING gist (path);
+"""
+
+# core.trees.drop_tree_triggers_sql("industries_industry"), frozen as this migration first ran it.
+DROP_TREE_TRIGGERS_SQL = """
+DROP TRIGGER IF EXISTS industries_industry_set_path ON industries_industry;
+DROP TRIGGER IF EXISTS industries_industry_move_subtree ON industries_industry;
+DROP INDEX IF EXISTS industries_industry_path_gist;
+"""
 
 
 class Migration(migrations.Migration):
@@ -9,7 +23,5 @@ class Migration(migrations.Migration):
     dependencies = [("industries", "0001_initial")]
 
     operations = [
-        migrations.RunSQL(
-            tree_triggers_sql("industries_industry"), reverse_sql=drop_tree_triggers_sql("industries_industry")
-        ),
+        migrations.RunSQL(TREE_TRIGGERS_SQL, reverse_sql=DROP_TREE_TRIGGERS_SQL),
     ]

@@ -1,6 +1,11 @@
 from django.db import migrations
 
-from core.periods import period_trigger_sql
+# core.periods.period_trigger_sql("projects_figure"), frozen as this migration first ran it.
+PERIOD_TRIGGER_SQL = """
+CREATE TRIGGER projects_figure_period_bounds
+BEFORE INSERT OR UPDATE OF period ON projects_figure
+FOR EACH ROW EXECUTE FUNCTION set_period_bounds();
+"""
 
 STAGE_SQL = r"""
 CREATE OR REPLACE FUNCTION projects_stage_rank(stage text) RETURNS int
@@ -80,7 +85,7 @@ class Migration(migrations.Migration):
             "DROP FUNCTION IF EXISTS projects_sync_stage(); DROP FUNCTION IF EXISTS projects_stage_rank(text);",
         ),
         migrations.RunSQL(
-            period_trigger_sql("projects_figure"),
+            PERIOD_TRIGGER_SQL,
             reverse_sql="DROP TRIGGER IF EXISTS projects_figure_period_bounds ON projects_figure;",
         ),
     ]

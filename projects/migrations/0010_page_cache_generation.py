@@ -1,6 +1,19 @@
 from django.db import migrations
 
-from projects.summary_cache import PAGE_TABLES, generation_triggers_sql
+# projects.summary_cache.generation_triggers_sql(PAGE_TABLES), frozen as this migration first ran it.
+GENERATION_TRIGGERS_SQL = (
+    'CREATE OR REPLACE TRIGGER "sources_citation_data_generation" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON '
+    '"sources_citation" FOR EACH STATEMENT EXECUTE FUNCTION tracker_bump_data_generation();\n'
+    'CREATE OR REPLACE TRIGGER "sources_source_data_generation" AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON '
+    '"sources_source" FOR EACH STATEMENT EXECUTE FUNCTION tracker_bump_data_generation();\n'
+    'CREATE OR REPLACE TRIGGER "auth_user_data_generation" AFTER INSERT OR UPDATE OF "username" OR DELETE OR '
+    'TRUNCATE ON "auth_user" FOR EACH STATEMENT EXECUTE FUNCTION tracker_bump_data_generation();'
+)
+
+# projects.summary_cache.generation_triggers_sql(PAGE_TABLES, drop=True), frozen as this migration first ran it.
+DROP_GENERATION_TRIGGERS_SQL = """DROP TRIGGER IF EXISTS "sources_citation_data_generation" ON "sources_citation";
+DROP TRIGGER IF EXISTS "sources_source_data_generation" ON "sources_source";
+DROP TRIGGER IF EXISTS "auth_user_data_generation" ON "auth_user";"""
 
 
 class Migration(migrations.Migration):
@@ -18,7 +31,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            generation_triggers_sql(PAGE_TABLES),
-            reverse_sql=generation_triggers_sql(PAGE_TABLES, drop=True),
+            GENERATION_TRIGGERS_SQL,
+            reverse_sql=DROP_GENERATION_TRIGGERS_SQL,
         ),
     ]

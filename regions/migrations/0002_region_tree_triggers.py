@@ -1,6 +1,20 @@
 from django.db import migrations
 
-from core.trees import drop_tree_triggers_sql, tree_triggers_sql
+# core.trees.tree_triggers_sql("regions_region"), frozen as this migration first ran it.
+TREE_TRIGGERS_SQL = """
+CREATE TRIGGER regions_region_set_path BEFORE INSERT OR UPDATE ON regions_region
+FOR EACH ROW EXECUTE FUNCTION tree_set_path();
+CREATE TRIGGER regions_region_move_subtree AFTER UPDATE ON regions_region
+FOR EACH ROW WHEN (NEW.path IS DISTINCT FROM OLD.path) EXECUTE FUNCTION tree_move_subtree();
+CREATE INDEX regions_region_path_gist ON regions_region USING gist (path);
+"""
+
+# core.trees.drop_tree_triggers_sql("regions_region"), frozen as this migration first ran it.
+DROP_TREE_TRIGGERS_SQL = """
+DROP TRIGGER IF EXISTS regions_region_set_path ON regions_region;
+DROP TRIGGER IF EXISTS regions_region_move_subtree ON regions_region;
+DROP INDEX IF EXISTS regions_region_path_gist;
+"""
 
 LEVEL_SQL = r"""
 CREATE OR REPLACE FUNCTION regions_level_rank(level text) RETURNS int
@@ -46,7 +60,7 @@ class Migration(migrations.Migration):
     dependencies = [("regions", "0001_initial")]
 
     operations = [
-        migrations.RunSQL(tree_triggers_sql("regions_region"), reverse_sql=drop_tree_triggers_sql("regions_region")),
+        migrations.RunSQL(TREE_TRIGGERS_SQL, reverse_sql=DROP_TREE_TRIGGERS_SQL),
         migrations.RunSQL(
             LEVEL_SQL,
             reverse_sql="DROP TRIGGER IF EXISTS regions_region_check_level ON regions_region;"
