@@ -34,7 +34,7 @@ class TimeStampedModel(models.Model):
 class TreeModel(models.Model):
     """A row in a hierarchy whose `path` (ids from the root) the database maintains.
 
-    Subclasses declare `parent` and add the triggers of `core.trees` in their migration.
+    Subclasses declare `parent` and add the path triggers in their migration (as regions/migrations/0002 does).
     """
 
     path = LtreeField(

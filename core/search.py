@@ -13,13 +13,6 @@ from django.db.models import F, Func
 
 MAX_SEARCH_LENGTH = 100
 
-SEARCH_TEXT_SQL = r"""
-CREATE OR REPLACE FUNCTION tracker_search_text(name text, name_zh text, aliases text[]) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT lower(concat_ws(' ', name, name_zh, array_to_string(aliases, ' ')))
-$$;
-"""
-
 
 class SearchText(Func):
     function = "tracker_search_text"

@@ -96,49 +96,6 @@ MAX_ROWS = 1000
 # or an export, rarely asked for twice, and would fill the table.
 MAX_PAYLOAD_BYTES = 256 * 1024
 
-CACHE_TABLE_SQL = """
-CREATE TABLE projects_summarycache (
-    key text PRIMARY KEY,
-    generation bigint NOT NULL,
-    payload text NOT NULL,
-    stored_at timestamptz NOT NULL DEFAULT now()
-);
-"""
-
-GENERATION_FUNCTION_SQL = """
-CREATE OR REPLACE FUNCTION tracker_bump_data_generation() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE core_datageneration SET n = n + 1 WHERE id = 1;
-    IF NOT FOUND THEN
-        -- The row was deleted or truncated: start again above every generation still cached, so an old
-        -- row can never match a restarted counter.
-        INSERT INTO core_datageneration (id, n)
-        SELECT 1, COALESCE(max(generation), 0) + 1 FROM projects_summarycache
-        ON CONFLICT (id) DO UPDATE SET n = core_datageneration.n + 1;
-    END IF;
-    RETURN NULL;
-END;
-$$;
-"""
-
-
-def generation_triggers_sql(tables: tuple[str, ...], *, drop: bool = False) -> str:
-    """The statement triggers that raise the generation (or the SQL dropping them)."""
-    statements = []
-    for table in tables:
-        name = f"{table}_data_generation"
-        if drop:
-            statements.append(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}";')
-        else:
-            columns = UPDATE_OF.get(table)
-            update = "UPDATE OF " + ", ".join(f'"{column}"' for column in columns) if columns else "UPDATE"
-            statements.append(
-                f'CREATE OR REPLACE TRIGGER "{name}" AFTER INSERT OR {update} OR DELETE OR TRUNCATE ON "{table}" '
-                "FOR EACH STATEMENT EXECUTE FUNCTION tracker_bump_data_generation();"
-            )
-    return "\n".join(statements)
-
 
 LOOKUP_SQL = (
     "SELECT g.n, c.payload FROM core_datageneration g "
