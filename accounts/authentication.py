@@ -1,11 +1,10 @@
 """Token authentication (django-rest-knox's, refusing with 401 a token that cannot be one) and session
-authentication (DRF's, without building an empty session's anonymous user)."""
+authentication (DRF's)."""
 
 from __future__ import annotations
 
 import re
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import SessionScheme as SpectacularSessionScheme
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
@@ -38,23 +37,7 @@ class TokenScheme(KnoxTokenScheme):
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
-    """DRF's session authentication (the admin's login, which the dashboard's requests carry), without a session
-    for a request that has no session cookie.
-
-    Such a request's session is empty and its user anonymous, and DRF's class finds that out by building the
-    user: Django's lazy user, the session store and a failed lookup in it, about 5% of a project detail's
-    instructions (callgrind), on every request of a client that authenticates with a token or not at all.
-    The session is marked as read, as that lookup would have marked it, so that the answer still says it
-    varies on the Cookie header (a session cookie would change it).
-    """
-
-    def authenticate(self, request):
-        django_request = request._request
-        session = getattr(django_request, "session", None)
-        if session is not None and settings.SESSION_COOKIE_NAME not in django_request.COOKIES:
-            session.accessed = True
-            return None
-        return super().authenticate(request)
+    """DRF's session authentication (the admin's login, which the dashboard's requests carry)."""
 
 
 class SessionScheme(SpectacularSessionScheme):

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.conf.urls.i18n import is_language_prefix_patterns_used
-from django.contrib.messages import middleware as messages_middleware
 from django.http import JsonResponse
-from django.middleware import locale
-from django.utils import translation
-from django.utils.cache import patch_vary_headers
 
 API_PREFIX = "/api/"
 
@@ -72,44 +67,3 @@ class RequestBodyLimitMiddleware:
                 {"error": {"code": "too_large", "message": f"The request body is over {limit} bytes."}}, status=413
             )
         return self.get_response(request)
-
-
-class LocaleMiddleware(locale.LocaleMiddleware):
-    """Django's, without the URL-prefix work when no URL pattern carries a language.
-
-    Django looks for a language prefix in the path twice a request (a regex and the supported-language
-    lookups) even where `i18n_patterns` is not used, as here: about 30 µs of an API request that takes
-    1 ms in all. Without such patterns the language comes from the cookie or Accept-Language alone, and
-    every response varies on Accept-Language and says its Content-Language: what Django does then too.
-    With them, Django's own code runs.
-    """
-
-    def process_request(self, request):
-        if self._prefixed(request):
-            return super().process_request(request)
-        translation.activate(translation.get_language_from_request(request))
-        request.LANGUAGE_CODE = translation.get_language()
-
-    def process_response(self, request, response):
-        if self._prefixed(request):
-            return super().process_response(request, response)
-        patch_vary_headers(response, ("Accept-Language",))
-        response.headers.setdefault("Content-Language", translation.get_language())
-        return response
-
-    @staticmethod
-    def _prefixed(request) -> bool:
-        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
-        return is_language_prefix_patterns_used(urlconf)[0]
-
-
-class MessageMiddleware(messages_middleware.MessageMiddleware):
-    """Django's flash messages, for the admin and the dashboard: an API request gets no message store.
-
-    The store (a cookie store and a session store, with a signer) is built for every request that passes,
-    and the API never shows a message; the admin's and the dashboard's pages keep theirs.
-    """
-
-    def process_request(self, request):
-        if not request.path.startswith(API_PREFIX):
-            super().process_request(request)

@@ -121,11 +121,11 @@ MIDDLEWARE = [
     "api.bodies.UnframedBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "api.middleware.LocaleMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "api.middleware.MessageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     # Records the acting user and URL with every change the database's history triggers capture.
     "pghistory.middleware.HistoryMiddleware",
     # Last: it must see the outcome of authentication to count failed admin logins.
@@ -286,7 +286,6 @@ REST_FRAMEWORK = {
         "api.throttling.UserThrottle",
         "api.throttling.ScopedThrottle",
     ],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
         "api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",

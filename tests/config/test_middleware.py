@@ -1,5 +1,4 @@
-"""The project's own versions of Django's locale and message middleware (api.middleware): the same answers,
-with less work on API requests."""
+"""Languages and flash messages as Django's locale and message middleware give them, on API answers and pages."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from django.test import override_settings
 
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-pytestmark = pytest.mark.django_db  # every request runs in a transaction (ATOMIC_REQUESTS)
+pytestmark = pytest.mark.django_db
 WITH_LANGUAGE_PREFIXES = override_settings(ROOT_URLCONF="tests.config.middleware_urls")
 
 
@@ -64,9 +63,3 @@ def test_with_language_prefixed_urls_a_path_without_one_is_sent_to_the_browser_l
 def test_a_flash_message_left_by_a_page_is_shown_by_the_next(client):
     response = client.get("/messages/leave/", follow=True)
     assert response.content.decode() == "Saved."
-
-
-@WITH_LANGUAGE_PREFIXES
-def test_an_api_request_gets_no_message_store(client):
-    assert client.get("/api/v1/store/").json() == {"store": False}
-    assert client.get("/messages/show/").status_code == 200  # a page outside the API has one (else it would fail)
