@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db.models import Model, Q, QuerySet
 
 from accounts.roles import Role, role_of
+from core.models import Located
 
 
 class NotLocated:
@@ -33,33 +34,10 @@ def assigned_paths(user) -> list[str]:
 
 
 def location_path(obj: Model) -> str | NotLocated | None:
-    """The path of the region `obj` is located in, as its fields stand now; None when it has none yet.
-
-    A region's path is worked out from its parent, not read from its `path` column: the database
-    rewrites that column only on save, and a region being moved must be judged where it goes.
-    """
-    from companies.models import Company
-    from indicators.models import Observation
-    from projects.models import Project
-    from regions.models import Region
-
-    if isinstance(obj, Region):
-        parent_path = obj.parent.path if obj.parent_id and obj.parent else None
-        if obj.pk is None:
-            return parent_path
-        return f"{parent_path}.{obj.pk}" if parent_path else str(obj.pk)
-    if isinstance(obj, Company):
-        return obj.headquarters.path if obj.headquarters_id and obj.headquarters else None
-    if isinstance(obj, Project | Observation):
-        return obj.region.path if obj.region_id else None
-    # Records attached to a project (participants, milestones, ...) sit with it; figures about a
-    # company, with the company.
-    if hasattr(obj, "project_id") or hasattr(obj, "company_id"):
-        if getattr(obj, "project_id", None):
-            return location_path(obj.project)
-        if getattr(obj, "company_id", None):
-            return location_path(obj.company)
-        return None
+    """The path of the region `obj` is placed in, as its fields stand now (`core.models.Located`); None when it
+    has none yet; NOT_LOCATED for a record no region holds."""
+    if isinstance(obj, Located):
+        return obj.location_path()
     return NOT_LOCATED
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from companies.credit_code import CreditCodeError, validate_credit_code
 from core.choices import DatePrecision
 from core.constraints import date_precision_constraint
-from core.models import TimeStampedModel, local_name, tracked
+from core.models import Located, TimeStampedModel, local_name, tracked
 from core.search import search_index
 
 # Length and the GB 32100 character set are checked by the database; the two check characters
@@ -23,12 +23,14 @@ class CompanyKind(models.TextChoices):
 
 
 @tracked
-class Company(TimeStampedModel):
+class Company(Located, TimeStampedModel):
     """A firm or organisation that invests, operates, partners in or promotes projects.
 
     Government bodies, platforms such as the Qingtian Innovation Empowerment Center and
     associations are recorded here too, distinguished by `kind`.
     """
+
+    located_by = ("headquarters",)
 
     Kind = CompanyKind
 

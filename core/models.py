@@ -31,6 +31,28 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class Located(models.Model):
+    """A record placed in a region, through the fields named by `located_by`, in order: the first that is set
+    places it, in the region it names (a region field) or where the record it names is placed (a located
+    record). The region scope (accounts.scope) reads this and nothing else of a model."""
+
+    located_by: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def location_path(self) -> str | None:
+        """The path of the region this record is placed in, as its fields stand now; None when it has none."""
+        for name in self.located_by:
+            if getattr(self, f"{name}_id", None) is None:
+                continue
+            target = getattr(self, name)
+            if isinstance(target, Located):
+                return target.location_path()
+            return target.path
+        return None
+
+
 class TreeModel(models.Model):
     """A row in a hierarchy whose `path` (ids from the root) the database maintains.
 

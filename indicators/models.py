@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import Qualifier, Unit
-from core.models import TimeStampedModel, tracked
+from core.models import Located, TimeStampedModel, tracked
 from core.periods import PERIOD_PATTERN
 
 IndicatorUnit = Unit
@@ -39,8 +39,10 @@ class Indicator(TimeStampedModel):
 
 
 @tracked
-class Observation(TimeStampedModel):
+class Observation(Located, TimeStampedModel):
     """One value of an indicator for a region and a period, as a source states it or as derived."""
+
+    located_by = ("region",)
 
     region = models.ForeignKey(
         to="regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="observations"

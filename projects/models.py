@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.choices import CURRENCY_CHOICES, DEFAULT_CURRENCY, DatePrecision, Qualifier, Unit
 from core.constraints import date_precision_constraint, non_negative_constraint, qualifier_constraint
 from core.fields import MoneyField
-from core.models import TimeStampedModel, local_name, tracked
+from core.models import Located, TimeStampedModel, local_name, tracked
 from core.periods import PERIOD_PATTERN
 from core.search import search_index
 
@@ -49,13 +49,15 @@ class ProjectKind(models.TextChoices):
 
 
 @tracked
-class Project(TimeStampedModel):
+class Project(Located, TimeStampedModel):
     """An investment project or lead that the bureau promotes, from first idea to full capacity.
 
     A programme (an industry cluster, a block's set of projects) is a project of kind
     `programme`; projects in it point to it. Summaries add up projects, never programmes, so no
     yuan is counted twice.
     """
+
+    located_by = ("region",)
 
     Kind = ProjectKind
     Stage = Stage
@@ -197,12 +199,14 @@ def derived_stage(project: Project) -> str | None:
 
 
 @tracked
-class Milestone(TimeStampedModel):
+class Milestone(Located, TimeStampedModel):
     """A dated step of a project through the funnel, actual or planned, with what backs it.
 
     The date is stored as the first day of its precision: "July 2024" is 2024-07-01 at month
     precision. Actual milestones move the project's stage (a database trigger keeps it in step).
     """
+
+    located_by = ("project",)
 
     project = models.ForeignKey(
         to="projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones"
@@ -253,8 +257,10 @@ class Milestone(TimeStampedModel):
 
 
 @tracked
-class FundsInPlace(TimeStampedModel):
+class FundsInPlace(Located, TimeStampedModel):
     """Money actually arrived for a project (到位资金), cumulative up to a date."""
+
+    located_by = ("project",)
 
     project = models.ForeignKey(
         to="projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="funds_in_place"
@@ -330,8 +336,10 @@ class ParticipantRole(models.TextChoices):
 
 
 @tracked
-class Participant(TimeStampedModel):
+class Participant(Located, TimeStampedModel):
     """A company's part in a project: investor, lead investor, operator, partner or promoter."""
+
+    located_by = ("project",)
 
     Role = ParticipantRole
 
@@ -393,8 +401,10 @@ class Participant(TimeStampedModel):
 
 
 @tracked
-class FollowUp(TimeStampedModel):
+class FollowUp(Located, TimeStampedModel):
     """An entry in a project's follow-up log: what the tracking officer did and what comes next."""
+
+    located_by = ("project",)
 
     project = models.ForeignKey(
         to="projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="follow_ups"
@@ -447,12 +457,14 @@ class Metric(models.TextChoices):
 
 
 @tracked
-class Figure(TimeStampedModel):
+class Figure(Located, TimeStampedModel):
     """A number a source states about one project or one company, with its period and sentence.
 
     Bounds stay bounds (`qualifier`); an estimated figure or one derived from others says so, and a
     derived one shows its formula.
     """
+
+    located_by = ("project", "company")
 
     Metric = Metric
     Unit = Unit

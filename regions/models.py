@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel, TreeModel, local_name, tracked
+from core.models import Located, TimeStampedModel, TreeModel, local_name, tracked
 from core.search import search_index
 
 
@@ -67,7 +67,7 @@ def code_pattern_for(level: str) -> str:
 
 
 @tracked
-class Region(TreeModel, TimeStampedModel):
+class Region(Located, TreeModel, TimeStampedModel):
     """A place the tracker records investment in: an administrative division (country, province,
     city, district, county) or a development zone or block inside one.
 
@@ -75,6 +75,15 @@ class Region(TreeModel, TimeStampedModel):
     the code of the division that contains them. The hierarchy is a materialized path (`path`)
     kept by the database, so subtree and ancestor queries are single indexed queries.
     """
+
+    def location_path(self) -> str | None:
+        """A region is placed in itself: its path worked out from its parent, not read from its `path` column
+        (the database rewrites that only on save, and a region being moved is judged where it goes). A new
+        region is placed in its parent."""
+        parent_path = self.parent.path if self.parent_id and self.parent else None
+        if self.pk is None:
+            return parent_path
+        return f"{parent_path}.{self.pk}" if parent_path else str(self.pk)
 
     Level = RegionLevel
 
