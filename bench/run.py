@@ -45,8 +45,6 @@ VARIANTS = {
     "F": "bench.floor:application",
     "N": "bench.naive.wsgi:application",
     "O": "config.wsgi:application",
-    # O with its answer cache for list pages off (API_PAGE_CACHE=false): every page computed. Long tail only.
-    "O_nocache": "config.wsgi:application",
 }
 FIXED_VARIANTS = ("F", "N", "O")  # the fixed endpoints' variants
 # Consecutive ports from BENCH_PORT_BASE, so that two benches on one machine can run on different ones.
@@ -174,18 +172,16 @@ def o_cache_url() -> str:
 
 def o_answer_cache() -> str:
     """What O serves from its answer cache (projects/summary_cache.py), as the report states it."""
-    if os.environ.get("API_PAGE_CACHE", "true").strip().lower() in {"false", "0", "no", "off", "n", "f"}:
-        return "summaries only (API_PAGE_CACHE=false): list pages computed on every request"
     return (
-        "summaries and JSON list pages: wrk repeats one request, so after the first one O answers from the "
-        "cache (one lookup); `API_PAGE_CACHE=false make bench` times the pages computed every time"
+        "summaries only: wrk repeats one request, so after the first one O answers a summary from the cache "
+        "(one lookup); list pages and details are computed on every request (written by PostgreSQL)"
     )
 
 
 def server_env(variant: str, url: str) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(db.BASE_DIR)}
     env.pop("REDIS_URL", None)
-    if variant in ("O", "O_nocache"):
+    if variant == "O":
         if o_cache_url():
             env["REDIS_URL"] = o_cache_url()
         env.update(
@@ -202,8 +198,6 @@ def server_env(variant: str, url: str) -> dict[str, str]:
             API_THROTTLE_USER="1000000000/s",
             DJANGO_LOG_LEVEL="WARNING",
         )
-        if variant == "O_nocache":
-            env["API_PAGE_CACHE"] = "false"
     elif variant == "N":
         env["DJANGO_SETTINGS_MODULE"] = "bench.naive.settings"
     return env
@@ -356,7 +350,7 @@ def longtail_scenarios(conn: psycopg.Connection, directory: Path) -> list[Scenar
     seed = env_int("BENCH_LONGTAIL_SEED", 24)
     vocab = longtail.vocabulary(conn)
     drawn = [
-        ("lt_list", "list", ("F", "O_nocache", "O"), longtail.list_urls(vocab, count, seed), 100),
+        ("lt_list", "list", ("F", "O"), longtail.list_urls(vocab, count, seed), 100),
         ("lt_summary", "summary", ("F", "O"), longtail.summary_urls(vocab, count, seed), 40),
         ("lt_detail", "record", ("F", "O"), longtail.detail_urls(vocab, details, seed), 40),
     ]
@@ -831,7 +825,7 @@ def build_longtail_report(
     }
 
 
-VARIANT_LABELS = {"O_nocache": "O, no page cache", "O": "O, page cache on"}
+VARIANT_LABELS = {"O": "O, computed"}
 
 
 def render_longtail(tail: dict[str, Any]) -> list[str]:

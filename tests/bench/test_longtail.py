@@ -227,5 +227,5 @@ def test_the_report_gives_each_variant_with_and_without_the_writer_its_404s_and_
     lines = render_longtail(report)
     rows = [line for line in lines if line.startswith("| lt_list")]
     assert len(rows) == 4
-    assert "| O, page cache on | on | 36.0 (36.0\u201336.0) | 138.00 | 552.00 | 180 (25%) |" in rows[3]
+    assert "| O, computed | on | 36.0 (36.0\u201336.0) | 138.00 | 552.00 | 180 (25%) |" in rows[3]
     assert rows[3].endswith("| 1.44 | 1.98 (0, 80.0) |")
