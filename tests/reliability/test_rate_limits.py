@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from axes.models import AccessAttempt
@@ -71,9 +72,13 @@ class Server:
 
 
 def _test_database_url() -> str:
+    """The test database's URL, over TCP or, for the embedded server, over its Unix socket directory."""
     settings = connections["default"].settings_dict
-    host = f"{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
-    return f"postgres://{settings['USER'] or 'postgres'}@{host}/{settings['NAME']}"
+    user, name = settings["USER"] or "postgres", settings["NAME"]
+    socket_dir = settings["OPTIONS"].get("host") or (settings["HOST"] if settings["HOST"].startswith("/") else "")
+    if socket_dir:
+        return f"postgres://{user}@/{name}?host={quote(socket_dir, safe='/')}"
+    return f"postgres://{user}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{name}"
 
 
 def _wait_until_up(base: str, server: subprocess.Popen, log: Path) -> None:
