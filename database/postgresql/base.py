@@ -21,11 +21,23 @@ import time
 
 import psycopg
 from django.db.backends.postgresql import base, operations
+from psycopg import _queries
 
 # PostgreSQL's protocol carries at most 65,535 parameters in one statement; client-side binding has no limit.
 MAX_PARAMETERS = 65_535
 # A connection that answered a statement this recently is not health-checked (`DatabaseWrapper`).
 ALIVE_BYPASS_SECONDS = 0.5
+
+
+# psycopg finds a statement's placeholders by scanning its text with a regular expression, and keeps the
+# result (in an LRU cache of 128 statements) only for statements of at most 4 KiB and 50 parameters. A
+# project's JSON detail (api.projection) is about 8 KiB, the same text on every request: scanning it again
+# was a fifth of the detail's CPU (the measurement of the commit that brought this in). It earns its place
+# by issue 19's rule (10 %): longer limits let the projections' statements be cached; the cache stays 128
+# statements, so at most a few MiB per process even when ORM statements of varying text pass through.
+# tests/config/test_postgresql.py checks that a detail's conversion is cached.
+_queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 16 * 1024)
+_queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 256)
 
 
 class ServerBindingCursor(base.ServerBindingCursor):

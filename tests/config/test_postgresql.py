@@ -9,6 +9,7 @@ import pghistory
 import psycopg
 import pytest
 from django.db import connection, connections
+from psycopg import _queries
 
 from database.config import PREPARE_THRESHOLD, database_config, pooled
 from database.postgresql.base import ALIVE_BYPASS_SECONDS
@@ -66,6 +67,19 @@ def test_a_statement_with_more_parameters_than_the_protocol_carries_is_sent_with
     project = ProjectFactory()
     ids = [project.pk, *range(10**9, 10**9 + 70_000)]
     assert list(Project.objects.filter(pk__in=ids).values_list("pk", flat=True)) == [project.pk]
+
+
+def test_a_projects_detail_statement_is_scanned_for_placeholders_once_per_process(api_client):
+    # psycopg keeps its conversion of %s placeholders only for statements up to 4 KiB and 50 parameters; the
+    # backend raises both limits so that the detail's statement, the same text every time, is not scanned again.
+    project = ProjectFactory()
+    for _ in range(2):
+        assert api_client.get(f"/api/v1/projects/{project.pk}/").status_code == 200
+    before = _queries._query2pg.cache_info()
+    assert api_client.get(f"/api/v1/projects/{project.pk}/").status_code == 200
+    after = _queries._query2pg.cache_info()
+    assert after.misses == before.misses
+    assert after.hits > before.hits
 
 
 @pytest.fixture
