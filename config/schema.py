@@ -65,6 +65,9 @@ EXAMPLES = {
         401,
         {"error": {"code": "authentication_failed", "message": "Invalid token."}},
     ),
+    405: _example(
+        "Not a record", 405, {"error": {"code": "method_not_allowed", "message": 'Method "PATCH" not allowed.'}}
+    ),
     412: _example(
         "Stale If-Match",
         412,
@@ -122,6 +125,7 @@ DESCRIPTIONS = {
     "referenced by others.",
     401: "Credentials were sent but are not valid (an unknown, expired or revoked token), or a write came without "
     "any; the `WWW-Authenticate` header names the scheme (`Token`).",
+    405: "The key is the name of an endpoint of the collection (`/projects/summary/`), which only reads.",
     412: "`If-Match` no longer matches the record's ETag: someone changed it since you read it. Nothing was changed.",
     428: "No `If-Match` header: a write names the version it changes (the `ETag` of a read), so that it cannot "
     "overwrite a change it never saw. Nothing was changed.",
@@ -164,6 +168,8 @@ class TrackerAutoSchema(AutoSchema):
       paginated lists (a page or cursor past the end);
     - 409: writes and deletes (a duplicate key lost to a concurrent write, a record still referenced);
     - 412 and 428: changes and deletes of one record (a stale `If-Match`, or none);
+    - 405: changes and deletes of one record of a collection with its own endpoints (`/projects/summary/`,
+      which a key of that name reaches);
     - 413 and 415: writes (a body too large, or in a media type no parser reads).
     """
 
@@ -180,6 +186,8 @@ class TrackerAutoSchema(AutoSchema):
             statuses.add(404)
         if self.get_auth():  # operations open to credentials: a bad token is a 401 everywhere
             statuses.add(401)
+        if self._is_versioned_write() and self._list_action_paths():
+            statuses.add(405)
         if self._is_versioned_write():
             statuses.add(412)
             if settings.API_REQUIRE_IF_MATCH:
@@ -198,6 +206,10 @@ class TrackerAutoSchema(AutoSchema):
     def _is_versioned_write(self) -> bool:
         """A change or delete of one record, which compares its `If-Match` with the record's version."""
         return self._action() in ("update", "partial_update", "destroy") and "{key}" in self.path
+
+    def _list_action_paths(self) -> list[str]:
+        """The collection-level actions beside the records (`summary`): `/projects/summary/` is not a record."""
+        return [action.url_path for action in self.view.get_extra_actions() if not action.detail]
 
     def _has_etag(self) -> bool:
         """A read of one record, a create or a change: the answer carries the record's `ETag`."""
