@@ -246,12 +246,7 @@ class TrackerViewSet(viewsets.ModelViewSet):
         responses=HistoryEventSerializer(many=True),
         filters=False,
     )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="history",
-        pagination_class=PageNumberPagination,
-    )
+    @action(detail=True, methods=["get"], url_path="history", pagination_class=PageNumberPagination)
     def history(self, request, *args, **kwargs):
         obj = self.get_object()
         events = with_exact_values(Events.objects.references(obj).order_by("-pgh_created_at", "-pgh_id"))
