@@ -21,13 +21,21 @@ class TokenAuthentication(auth.TokenAuthentication):
 
     knox decodes the token as UTF-8 (a Latin-1 byte in the header raised UnicodeDecodeError, a 500)
     and looks its first characters up in PostgreSQL (a NUL byte made the query fail, a 400). Both
-    are credentials that cannot be right, so both get 401 like any other wrong token.
+    are credentials that cannot be right, so both get 401 like any other wrong token; so does the token
+    of a deactivated user.
     """
 
     def authenticate_credentials(self, token: bytes):
         if not TOKEN_SHAPE.fullmatch(token):
             raise AuthenticationFailed(_("Invalid token."))
         return super().authenticate_credentials(token)
+
+    def validate_user(self, auth_token):
+        # knox says "User inactive or deleted.": whoever holds a deactivated colleague's token would learn
+        # that the account exists and was closed. It is a token that does not work, like any other.
+        if not auth_token.user.is_active:
+            raise AuthenticationFailed(_("Invalid token."))
+        return super().validate_user(auth_token)
 
 
 class TokenScheme(KnoxTokenScheme):

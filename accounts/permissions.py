@@ -29,3 +29,27 @@ class TrackerPermission(permissions.DjangoModelPermissions):
             }
             return False
         return True
+
+
+class SignedInReadsPermission(TrackerPermission):
+    """Internal records: reads need a signed-in user unless the setting named by `anonymous_setting` is on
+    (and anonymous reads are open at all); writes as for every record."""
+
+    anonymous_setting = ""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS and not getattr(settings, self.anonymous_setting):
+            return bool(request.user and request.user.is_authenticated)
+        return super().has_permission(request, view)
+
+
+class HistoryPermission(SignedInReadsPermission):
+    """A record's history names the staff who changed it: signed-in users only (`API_ANONYMOUS_HISTORY`)."""
+
+    anonymous_setting = "API_ANONYMOUS_HISTORY"
+
+
+class FollowUpPermission(SignedInReadsPermission):
+    """The tracking officer's log: signed-in users only (`API_ANONYMOUS_FOLLOW_UPS`)."""
+
+    anonymous_setting = "API_ANONYMOUS_FOLLOW_UPS"

@@ -2,7 +2,8 @@
 
 Each table has a `version` that a database trigger raises on every UPDATE (bulk ones too). A
 single-record response carries `ETag: "<version>"`; `PUT`, `PATCH` and `DELETE` with an
-`If-Match` that no longer matches get 412 and change nothing. The row is locked (SELECT ... FOR
+`If-Match` that no longer matches get 412 and change nothing, and without one get 428 (unless
+`API_REQUIRE_IF_MATCH` is off). The row is locked (SELECT ... FOR
 UPDATE) between the comparison and the write, so two writers cannot both pass the check.
 """
 
@@ -31,8 +32,13 @@ class PreconditionFailed(APIException):
 
 
 class PreconditionRequired(APIException):
-    status_code = 428
-    default_detail = _("Send If-Match with the record's ETag.")
+    """A write without `If-Match` (RFC 6585): it could overwrite a change it never saw."""
+
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _(
+        "Send an If-Match header with the record's ETag: read the record (GET) and copy its ETag header, "
+        'such as If-Match: "3". If-Match: * writes whatever the record holds now.'
+    )
     default_code = "precondition_required"
 
 

@@ -110,18 +110,30 @@ def _constraint_messages() -> dict[str, str]:
 
 
 def _database_refusal(exc: IntegrityError | DataError) -> exceptions.APIException:
+    """The answer to a write the database refused after validation let it through.
+
+    The message is ours: a model constraint's own message, or one per kind of refusal. PostgreSQL's text
+    and the names of its tables and constraints stay in the log (django.request logs the 409 or 400).
+    """
     cause = exc.__cause__
     diag = getattr(cause, "diag", None)
     name = getattr(diag, "constraint_name", None) or ""
     sqlstate = getattr(cause, "sqlstate", "") or ""
-    message = (
-        _constraint_messages().get(name)
-        or getattr(diag, "message_primary", None)
-        or gettext("The database refused it.")
-    )
-    if sqlstate == "23505":  # unique_violation: someone else already holds this key
-        return Conflict({"code": "unique", "constraint": name, "message": message})
-    detail = {"non_field_errors": [exceptions.ErrorDetail(message, code=name or "database")]}
+    ours = _constraint_messages().get(name)
+    if sqlstate == "23505":  # unique_violation: someone else took this key between validation and the write
+        return Conflict(
+            {
+                "code": "unique",
+                "message": ours
+                or gettext("Another record already has this key (perhaps saved a moment ago); choose another."),
+            }
+        )
+    if sqlstate == "23503":  # foreign_key_violation: a record it refers to was deleted meanwhile, or the reverse
+        return Conflict(
+            gettext("A record this one refers to, or that refers to it, changed meanwhile; read it again and retry.")
+        )
+    message = ours or gettext("The database refused it.")
+    detail = {"non_field_errors": [exceptions.ErrorDetail(message, code=name if ours else "database")]}
     return DatabaseRefused(detail)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_view_model
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.settings import api_settings
@@ -30,7 +32,6 @@ ERROR = inline_serializer(
                     required=False,
                     help_text="For 400s: the errors of each offending field or query parameter.",
                 ),
-                "constraint": serializers.CharField(required=False, help_text="For 409s: the rule that was hit."),
             },
         )
     },
@@ -64,6 +65,9 @@ EXAMPLES = {
         401,
         {"error": {"code": "authentication_failed", "message": "Invalid token."}},
     ),
+    405: _example(
+        "Not a record", 405, {"error": {"code": "method_not_allowed", "message": 'Method "PATCH" not allowed.'}}
+    ),
     412: _example(
         "Stale If-Match",
         412,
@@ -72,6 +76,19 @@ EXAMPLES = {
                 "code": "precondition_failed",
                 "message": (
                     "The record changed since you read it (its ETag no longer matches If-Match); read it again."
+                ),
+            }
+        },
+    ),
+    428: _example(
+        "No If-Match",
+        428,
+        {
+            "error": {
+                "code": "precondition_required",
+                "message": (
+                    "Send an If-Match header with the record's ETag: read the record (GET) and copy its ETag "
+                    'header, such as If-Match: "3". If-Match: * writes whatever the record holds now.'
                 ),
             }
         },
@@ -104,10 +121,14 @@ DESCRIPTIONS = {
     400: "Invalid input or query parameter; `error.fields` names each offending one.",
     403: "Not signed in, or lacking the permission for this change.",
     404: "No record has this key, or the page or cursor asked for does not exist.",
-    409: "Conflicts with existing data: a duplicate key, or a record still referenced by others.",
+    409: "Conflicts with existing data: a duplicate key (perhaps taken by a concurrent write), or a record still "
+    "referenced by others.",
     401: "Credentials were sent but are not valid (an unknown, expired or revoked token), or a write came without "
     "any; the `WWW-Authenticate` header names the scheme (`Token`).",
+    405: "The key is the name of an endpoint of the collection (`/projects/summary/`), which only reads.",
     412: "`If-Match` no longer matches the record's ETag: someone changed it since you read it. Nothing was changed.",
+    428: "No `If-Match` header: a write names the version it changes (the `ETag` of a read), so that it cannot "
+    "overwrite a change it never saw. Nothing was changed.",
     413: "The request body is larger than the server accepts.",
     415: "The body is not in a media type the operation reads (`Content-Type`: JSON, a form or multipart), or "
     "has none.",
@@ -146,6 +167,9 @@ class TrackerAutoSchema(AutoSchema):
     - 404: anything with a key in its path (a record, or the project of a sub-resource), and
       paginated lists (a page or cursor past the end);
     - 409: writes and deletes (a duplicate key lost to a concurrent write, a record still referenced);
+    - 412 and 428: changes and deletes of one record (a stale `If-Match`, or none);
+    - 405: changes and deletes of one record of a collection with its own endpoints (`/projects/summary/`,
+      which a key of that name reaches);
     - 413 and 415: writes (a body too large, or in a media type no parser reads).
     """
 
@@ -162,12 +186,71 @@ class TrackerAutoSchema(AutoSchema):
             statuses.add(404)
         if self.get_auth():  # operations open to credentials: a bad token is a 401 everywhere
             statuses.add(401)
-        if method in ("PUT", "PATCH", "DELETE") and "{key}" in self.path:
+        if self._is_versioned_write() and self._list_action_paths():
+            statuses.add(405)
+        if self._is_versioned_write():
             statuses.add(412)
+            if settings.API_REQUIRE_IF_MATCH:
+                statuses.add(428)
         if method in WRITE_METHODS:
             statuses.update((413, 415))
         statuses.add(429)
         return sorted(statuses)
+
+    def _action(self) -> str | None:
+        """The action of a TrackerViewSet (whose records carry versions), None for other views."""
+        from api.viewsets import TrackerViewSet  # here: the viewsets import the settings that name this module
+
+        return self.view.action if isinstance(self.view, TrackerViewSet) else None
+
+    def _is_versioned_write(self) -> bool:
+        """A change or delete of one record, which compares its `If-Match` with the record's version."""
+        return self._action() in ("update", "partial_update", "destroy") and "{key}" in self.path
+
+    def _list_action_paths(self) -> list[str]:
+        """The collection-level actions beside the records (`summary`): `/projects/summary/` is not a record."""
+        return [action.url_path for action in self.view.get_extra_actions() if not action.detail]
+
+    def _has_etag(self) -> bool:
+        """A read of one record, a create or a change: the answer carries the record's `ETag`."""
+        return self._action() in ("retrieve", "create", "update", "partial_update")
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._is_versioned_write():
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    required=settings.API_REQUIRE_IF_MATCH,
+                    description=(
+                        'The record\'s `ETag` as read (e.g. `"3"`): if someone changed it since, the answer is 412 '
+                        "and nothing changes. `*` writes whatever version it has now."
+                        + (" Without the header: 428." if settings.API_REQUIRE_IF_MATCH else "")
+                    ),
+                )
+            )
+        if self._action() == "retrieve":
+            parameters.append(
+                OpenApiParameter(
+                    "If-None-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="An `ETag` read before: if the record still has it, the answer is 304 without a body.",
+                )
+            )
+        if self._has_etag():
+            parameters.append(
+                OpenApiParameter(
+                    "ETag",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    response=["200", "201", "304"],
+                    description='The record\'s version as a strong entity tag, e.g. `"3"`: send it back in `If-Match`.',
+                )
+            )
+        return parameters
 
     def _validates_query(self) -> bool:
         if getattr(self.view, "filterset_class", None) and self.get_filter_backends():
@@ -182,6 +265,12 @@ class TrackerAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        if self._action() == "retrieve":
+            headers = self._get_response_headers_for_code("304", direction)
+            responses["304"] = {
+                "description": "Not modified: the record still has the `ETag` sent in `If-None-Match`; no body.",
+                **({"headers": headers} if headers else {}),
+            }
         for status in self._errors_for():
             if str(status) not in responses:
                 responses[str(status)] = self._get_response_for_code(

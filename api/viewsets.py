@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models, transaction
 from django.http import Http404
+from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema
 from pghistory.models import Events
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.conditional import PreconditionFailed, etag_of, if_match_holds, if_none_match_hits
+from api.conditional import (
+    PreconditionFailed,
+    PreconditionRequired,
+    etag_of,
+    if_match_holds,
+    if_none_match_hits,
+)
 from api.csv import stream_csv
 from api.history import HistoryEventSerializer, with_exact_values
 from api.pagination import PageNumberPagination
@@ -69,6 +78,12 @@ class TrackerViewSet(viewsets.ModelViewSet):
                 projection_of(serializer_class)
         return super().as_view(actions, **initkwargs)
 
+    def get_permissions(self):
+        permissions = super().get_permissions()
+        if self.action == "history":  # on top of the collection's own: it names who changed what
+            permissions.extend(import_string(name)() for name in settings.API_HISTORY_PERMISSION_CLASSES)
+        return permissions
+
     def get_serializer_class(self):
         if self.action != "list" and self.detail_serializer_class is not None:
             return self.detail_serializer_class
@@ -106,10 +121,24 @@ class TrackerViewSet(viewsets.ModelViewSet):
             if self.action in WRITE_ACTIONS:
                 obj = self._lock(queryset, obj)
             self.check_object_permissions(self.request, obj)
-            if self.action in WRITE_ACTIONS and not if_match_holds(self.request.headers.get("If-Match"), obj):
-                raise PreconditionFailed()
+            if self.action in WRITE_ACTIONS:
+                self._check_if_match(obj)
             return obj
         raise Http404
+
+    def _check_if_match(self, obj) -> None:
+        """A write names the version it changes, and that version is still the record's (after the record
+        is found and the user's right to it checked: a 404 or a 403 says more than a 428).
+
+        Without `If-Match`, two clients that read the same version both write and the first change is lost:
+        428, unless `API_REQUIRE_IF_MATCH` is off. `If-Match: *` (RFC 9110: any current version) is an
+        explicit "overwrite whatever is there" and passes.
+        """
+        header = self.request.headers.get("If-Match")
+        if header is None and settings.API_REQUIRE_IF_MATCH:
+            raise PreconditionRequired()
+        if not if_match_holds(header, obj):
+            raise PreconditionFailed()
 
     def _projected_object(self, projection: Projection):
         """The record the URL names with its JSON (`projected`) and version, read by one statement."""
@@ -194,7 +223,10 @@ class TrackerViewSet(viewsets.ModelViewSet):
         self._reload(serializer)
 
     def perform_update(self, serializer) -> None:
-        serializer.save()
+        # A write that changes nothing is not saved: an UPDATE would raise the version (and every other
+        # client's ETag would go stale, a 412 for nothing) and record an empty history event.
+        if changes_anything(serializer.instance, serializer.validated_data):
+            serializer.save()
         self._reload(serializer)
 
     def _reload(self, serializer) -> None:
@@ -252,6 +284,34 @@ class _Versioned:
     """What the ETag helpers read from a record: its version."""
 
     version: int
+
+
+def changes_anything(instance: models.Model, values: dict) -> bool:
+    """Whether saving `values` (a serializer's validated data) would change the record's stored values.
+
+    A value the model does not hold as a field (a serializer's own) counts as a change: only what can be
+    compared is skipped.
+    """
+    opts = instance._meta
+    for name, value in values.items():
+        try:
+            field = opts.get_field(name)
+        except FieldDoesNotExist:
+            return True
+        if field.many_to_many:
+            current = {related.pk for related in getattr(instance, name).all()}
+            if current != {getattr(item, "pk", item) for item in value}:
+                return True
+        elif field.many_to_one or field.one_to_one:
+            if not field.concrete:
+                return True
+            if isinstance(value, models.Model):
+                value = getattr(value, field.target_field.attname)
+            if field.value_from_object(instance) != value:
+                return True
+        elif not field.concrete or field.value_from_object(instance) != value:
+            return True
+    return False
 
 
 def _usernames(events) -> dict[int, str]:

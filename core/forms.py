@@ -215,6 +215,17 @@ class PartialDateField(forms.Field):
     def widget_attrs(self, widget):
         return {**super().widget_attrs(widget), "placeholder": "2024-07", "size": "10"}
 
+    def has_changed(self, initial, data) -> bool:
+        # Both sides as dates at their precision: the stored date (2024-07-01) against the typed text
+        # (2024-07) always differed, and the admin saved every untouched inline row, raising its
+        # version and writing an empty history event.
+        if self.disabled:
+            return False
+        try:
+            return self.to_python(initial) != self.to_python(data)
+        except ValidationError:
+            return True
+
 
 def precision_field_name(field: models.Field) -> str | None:
     """The name of the field that records `field`'s precision, when its model has one."""
@@ -267,7 +278,7 @@ class PeopleFormatsMixin:
                     help_text=_("Type what is known: 2024-07-15, 2024-07 (a month), 2024-Q3 or 2024."),
                     disabled=formfield.disabled,
                 )
-                if not self.is_bound and self.instance.pk:
+                if self.instance.pk:  # shown when unbound; compared with what comes back when bound
                     self.initial[name] = format_partial_date(
                         getattr(self.instance, name), getattr(self.instance, precision)
                     )

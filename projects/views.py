@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from accounts.permissions import FollowUpPermission
 from api.viewsets import TrackerViewSet, accepted_format, is_id
 from projects.filters import ProjectFilterSet
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
@@ -339,6 +340,7 @@ class FollowUpViewSet(ProjectChildViewSet):
 
     queryset = FollowUp.objects.select_related("author").order_by("-happened_on", "-id")
     serializer_class = FollowUpSerializer
+    permission_classes = [FollowUpPermission]
     ordering_fields = ["happened_on"]
     csv_filename = "follow-ups"
 

@@ -89,6 +89,7 @@ class CRUDContract:
     update_data: ClassVar[dict[str, Any]]  # a PATCH that changes something
     invalid_data: ClassVar[dict[str, Any]]  # merged into a valid payload, makes it invalid ...
     invalid_field: ClassVar[str]  # ... and this is the field the 400 names
+    anonymous_reads: ClassVar[bool] = True  # whether anyone may read it without signing in
 
     def create_data(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -111,6 +112,10 @@ class CRUDContract:
     def snapshot(self) -> list[dict[str, Any]]:
         return list(self.factory._meta.model.objects.order_by("pk").values())
 
+    def if_match(self, client: APIClient, url: str) -> dict[str, str]:
+        """The header a write sends: the ETag of the record as `client` reads it now."""
+        return {"if-match": client.get(url)["ETag"]}
+
     def staff(self, *actions: str) -> APIClient:
         return client_for(staff_user(self.factory._meta.model, *actions))
 
@@ -118,14 +123,27 @@ class CRUDContract:
     def editor(self) -> APIClient:
         return self.staff("add", "change", "delete")
 
-    def test_anyone_can_list_and_retrieve(self):
+    def reader(self) -> APIClient:
+        """A client that may read the collection: anyone, or a signed-in viewer where reads are not public."""
+        return client_for() if self.anonymous_reads else self.staff()
+
+    def test_readers_can_list_and_retrieve(self):
         record = self.make()
-        listed = client_for().get(self.list_url())
+        listed = self.reader().get(self.list_url())
         assert listed.status_code == 200
         assert str(self.key(record)) in [str(row[self.key_field]) for row in listed.json()["results"]]
-        retrieved = client_for().get(self.detail_url(self.key(record)))
+        retrieved = self.reader().get(self.detail_url(self.key(record)))
         assert retrieved.status_code == 200
         assert retrieved.json()[self.key_field] == self.key(record)
+
+    def test_anonymous_clients_read_only_what_is_public(self):
+        key = self.key(self.make())
+        responses = [client_for().get(self.list_url()), client_for().get(self.detail_url(key))]
+        if self.anonymous_reads:
+            assert [response.status_code for response in responses] == [200, 200]
+        else:
+            assert [response.status_code for response in responses] == [401, 401]
+            assert [error_of(response)["code"] for response in responses] == ["not_authenticated"] * 2
 
     @pytest.mark.parametrize("actions", [None, (), ("view",)], ids=["anonymous", "staff", "staff who may view"])
     def test_writes_are_refused_and_change_nothing(self, actions):
@@ -157,7 +175,8 @@ class CRUDContract:
     def test_permitted_staff_can_update(self, editor, method):
         record = self.make()
         payload = self.update_data if method == "patch" else {**self.create_data(), **self.update_data}
-        response = getattr(editor, method)(self.detail_url(self.key(record)), payload, format="json")
+        url = self.detail_url(self.key(record))
+        response = getattr(editor, method)(url, payload, format="json", headers=self.if_match(editor, url))
         assert response.status_code == 200, response.json()
         updated = response.json()
         assert {name: updated[name] for name in self.update_data} == self.update_data
@@ -165,14 +184,15 @@ class CRUDContract:
 
     def test_permitted_staff_can_delete(self, editor):
         key = self.key(self.make())
-        assert editor.delete(self.detail_url(key)).status_code == 204
+        url = self.detail_url(key)
+        assert editor.delete(url, headers=self.if_match(editor, url)).status_code == 204
         response = editor.get(self.detail_url(key))
         assert response.status_code == 404
         assert error_of(response)["code"] == "not_found"
 
     @pytest.mark.parametrize("key", ["999999999", "no-such-record"])
     def test_unknown_key_is_a_json_404(self, key):
-        response = client_for().get(self.detail_url(key))
+        response = self.reader().get(self.detail_url(key))
         assert response.status_code == 404
         assert error_of(response)["code"] == "not_found"
         assert error_of(response)["message"]

@@ -298,10 +298,25 @@ def test_if_match_star_or_a_list_holding_the_current_etag_succeeds(resource, met
 @pytest.mark.django_db
 @pytest.mark.parametrize("method", WRITES)
 @pytest.mark.parametrize("resource", RESOURCES, ids=str)
-def test_a_write_without_if_match_is_accepted(resource, method, admin_api):
-    """If-Match is optional, by choice: a client that does not do conditional requests (a script,
-    a spreadsheet import) keeps working and the last write wins. The row lock still serialises
-    writers, and a client that wants protection from lost updates sends the ETag it read."""
+def test_a_write_without_if_match_is_a_json_428_and_leaves_the_row_as_it_was(resource, method, admin_api):
+    """Without If-Match a write could overwrite a change it never saw (issue 20, item 8): it is refused,
+    and the message says where the ETag comes from (tests/reliability/test_if_match_required.py)."""
+    record = resource.make()
+    before = row(record)
+    response = write(admin_api, method, resource.url(record), resource)
+    assert response.status_code == 428
+    assert error_of(response)["code"] == "precondition_required"
+    assert "If-Match" in error_of(response)["message"]
+    assert row(record) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", WRITES)
+@pytest.mark.parametrize("resource", RESOURCES, ids=str)
+def test_a_write_without_if_match_is_accepted_where_the_setting_allows_it(resource, method, admin_api, settings):
+    """`API_REQUIRE_IF_MATCH = False`: a client that does not do conditional requests keeps working and the
+    last write wins. The row lock still serialises writers."""
+    settings.API_REQUIRE_IF_MATCH = False
     record = resource.make()
     type(record).objects.filter(pk=record.pk).update(version=F("version"))
     response = write(admin_api, method, resource.url(record), resource)
@@ -495,13 +510,15 @@ def test_a_stale_if_match_is_caught_even_when_the_change_lands_after_the_read(be
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_patch_without_if_match_keeps_a_field_a_colleague_changed_after_the_read(before_the_lock):
-    """Without If-Match the last write wins, but only for the fields it sends: a PATCH of the name
+def test_a_patch_with_if_match_star_keeps_a_field_a_colleague_changed_after_the_read(before_the_lock):
+    """With `If-Match: *` the last write wins, but only for the fields it sends: a PATCH of the name
     must not write back a planned investment read before a colleague's committed change."""
     project = ProjectFactory(planned_investment=Decimal("100.00"))
     client = client_for(bureau_admin())
     before_the_lock(lambda: Project.objects.filter(pk=project.pk).update(planned_investment=Decimal("250.00")))
-    response = client.patch(f"/api/v1/projects/{project.pk}/", {"name": "Renamed"}, format="json")
+    response = client.patch(
+        f"/api/v1/projects/{project.pk}/", {"name": "Renamed"}, format="json", headers={"if-match": "*"}
+    )
     assert response.status_code == 200
     assert response.json()["planned_investment"] == "250.00"
     assert (row(project)["name"], row(project)["planned_investment"]) == ("Renamed", Decimal("250.00"))
@@ -514,8 +531,9 @@ def test_a_write_to_a_record_deleted_after_the_read_is_a_json_404(before_the_loc
     resource = next(resource for resource in RESOURCES if resource.name == "projects")
     project = ProjectFactory()
     client = client_for(bureau_admin())
+    held = client.get(resource.url(project))["ETag"]
     before_the_lock(lambda: Project.objects.filter(pk=project.pk).delete())
-    response = write(client, method, resource.url(project), resource)
+    response = write(client, method, resource.url(project), resource, if_match=held)
     assert response.status_code == 404
     assert error_of(response)["code"] == "not_found"
 
@@ -530,7 +548,9 @@ def test_a_regional_editor_cannot_write_a_record_moved_out_of_their_region_after
     editor.groups.add(Group.objects.get(name=GROUP_NAMES[Role.REGIONAL_EDITOR]))
     RegionAssignment.objects.create(user=editor, region=home)
     before_the_lock(lambda: Project.objects.filter(pk=project.pk).update(region=elsewhere))
-    response = client_for(editor).patch(f"/api/v1/projects/{project.pk}/", {"name": "Renamed"}, format="json")
+    response = client_for(editor).patch(
+        f"/api/v1/projects/{project.pk}/", {"name": "Renamed"}, format="json", headers={"if-match": "*"}
+    )
     assert response.status_code == 403
     assert (row(project)["name"], row(project)["region_id"]) == (project.name, elsewhere.pk)
 

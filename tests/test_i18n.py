@@ -338,7 +338,7 @@ def test_a_model_rule_broken_through_the_api_is_explained_in_chinese(api_client,
     project = ProjectFactory()
     api_client.force_authenticate(admin_user)
     url = f"/api/v1/projects/{project.slug}/"
-    response = api_client.patch(url, {"stage": "on_hold", "stage_reason": ""}, format="json", **ZH)
+    response = api_client.patch(url, {"stage": "on_hold", "stage_reason": ""}, format="json", HTTP_IF_MATCH="*", **ZH)
     assert response.status_code == 400, response.json()
     messages_ = [item["message"] for items in error_of(response)["fields"].values() for item in items]
     assert "暂缓或取消的项目须填写原因。" in messages_, messages_

@@ -184,6 +184,8 @@ def expected_errors(method: str, path: str) -> set[int]:
         statuses.add(404)
     if path.endswith("/summary/"):
         statuses.add(400)
+    if method in ("put", "patch", "delete") and "{key}" in path:
+        statuses.update({412, 428})  # a stale If-Match, or none
     return statuses
 
 
@@ -252,6 +254,7 @@ def real_url(path: str, records: dict[str, Any], *, missing: bool = False) -> st
 def test_every_read_answers_a_documented_status_for_a_real_and_a_missing_record(document, records):
     undocumented = []
     client = APIClient()
+    client.force_login(StaffUserFactory())  # histories and follow-ups are for signed-in readers
     for method, path, op in operations(document):
         if method != "get":
             continue
@@ -270,6 +273,7 @@ def test_every_read_answers_a_documented_status_for_a_real_and_a_missing_record(
 def superuser() -> APIClient:
     client = APIClient()
     client.force_login(StaffUserFactory(is_superuser=True))
+    client.credentials(HTTP_IF_MATCH="*")  # every change names a version: any, here
     return client
 
 
@@ -278,6 +282,8 @@ def test_the_errors_the_api_really_answers_are_documented_for_their_operation(do
     company = ParticipantFactory(project=project).company
     region = project.region
     anonymous = APIClient()
+    signed_in = APIClient()
+    signed_in.force_login(StaffUserFactory(is_superuser=True))
     cases = [
         # (why, client, method, path template, url, body, expected status)
         ("a filter naming no region", anonymous, "get", "/projects/", "/projects/?region=999999", None, 400),
@@ -315,6 +321,17 @@ def test_the_errors_the_api_really_answers_are_documented_for_their_operation(do
             400,
         ),
         ("changing no project", superuser, "patch", "/projects/{key}/", "/projects/no-such-project/", {}, 404),
+        ("a change without If-Match", signed_in, "patch", "/projects/{key}/", f"/projects/{project.slug}/", {}, 428),
+        ("a delete without If-Match", signed_in, "delete", "/regions/{key}/", f"/regions/{region.code}/", None, 428),
+        (
+            "an anonymous history",
+            anonymous,
+            "get",
+            "/projects/{key}/history/",
+            f"/projects/{project.slug}/history/",
+            None,
+            401,
+        ),
         (
             "adding to no project",
             superuser,

@@ -56,6 +56,14 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def follow_ups_readable_anonymously(settings):
+    """Every collection is measured as an anonymous read, the follow-ups too: they are opened here
+    (tests/reliability/test_anonymous_exposure.py covers who may read them)."""
+    settings.API_ANONYMOUS_FOLLOW_UPS = True
+
+
 MANY = 50
 SAVEPOINT = re.compile(r"^(RELEASE |ROLLBACK TO )?SAVEPOINT ")
 # The unique (project, stage, is_planned) constraint allows at most 18 milestones per project.

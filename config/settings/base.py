@@ -186,10 +186,19 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
 
+# Who may read a record's history, on top of who may read the record (api.viewsets).
+API_HISTORY_PERMISSION_CLASSES = ["accounts.permissions.HistoryPermission"]
 # Who may leave a record where (api.serializers): a regional editor, inside their regions.
 API_WRITE_SCOPE = "accounts.scope.write_refusal"
 # Published data is readable without signing in; set false to require a token or session for reads.
 API_ANONYMOUS_READS = env.bool("API_ANONYMOUS_READS", default=True)
+# Nothing lost, nothing shown (issue 20; docs/operations/api-safety.md). A PUT, PATCH or DELETE without
+# If-Match gets 428: two clients that read the same version would otherwise both write, and one change
+# would be lost (2 of 20 concurrent appends survived). Change histories (who changed what: staff usernames)
+# and the follow-up log are the bureau's working notes, readable only when signed in unless these are true.
+API_REQUIRE_IF_MATCH = env.bool("API_REQUIRE_IF_MATCH", default=True)
+API_ANONYMOUS_HISTORY = env.bool("API_ANONYMOUS_HISTORY", default=False)
+API_ANONYMOUS_FOLLOW_UPS = env.bool("API_ANONYMOUS_FOLLOW_UPS", default=False)
 # Bodies over this many bytes are refused with 413 before anything reads them.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 # A list page counts matching rows up to this many, in its one query (api.pagination).

@@ -66,6 +66,8 @@ ADD_ONLY = (201, 403, 403)  # sources and quotes: editors add them, the bureau k
 ANONYMOUS = (200, 200, 401, 401, 401)
 VIEWER = (200, 200, 403, 403, 403)
 BUREAU_ADMIN = (200, 200, 201, 200, 204)
+# The bureau's working notes are not published (API_ANONYMOUS_FOLLOW_UPS).
+SIGNED_IN_READS = {"follow-ups of a project"}
 
 
 def region(code: str) -> Region:
@@ -234,6 +236,8 @@ ROWS = [
 
 def outcomes(role: Role, row: Row) -> tuple[int, ...]:
     """The status of list, retrieve, create, update and delete for `role` on `row`."""
+    if role == Role.ANONYMOUS and row.resource in SIGNED_IN_READS:
+        return (401, 401, 401, 401, 401)
     if role == Role.REGIONAL_EDITOR:
         return (200, 200, *row.editor)
     return {Role.ANONYMOUS: ANONYMOUS, Role.VIEWER: VIEWER, Role.BUREAU_ADMIN: BUREAU_ADMIN}[role]
@@ -284,9 +288,10 @@ def perform(client: APIClient, world: World, row: Row, action: str):
         return client.get(world.detail_url(row))
     if action == "create":
         return client.post(row.url, row.create, format="json")
+    # Who may write is the question here, not which version: `If-Match: *` (tests/test_conditional.py).
     if action == "update":
-        return client.patch(world.detail_url(row), row.update, format="json")
-    return client.delete(world.detail_url(row))
+        return client.patch(world.detail_url(row), row.update, format="json", headers={"if-match": "*"})
+    return client.delete(world.detail_url(row), headers={"if-match": "*"})
 
 
 CELLS = [
@@ -311,9 +316,9 @@ def test_every_role_gets_its_due_from_every_resource(world, role, row, action, e
     if expected == 400:
         assert row.located_by in error_of(response)["fields"]
     key = world.key(row)
-    if action == "list":
+    if action == "list" and expected == 200:
         assert key in [str(item[row.json_key]) for item in response.json()["results"]]
-    elif action == "retrieve":
+    elif action == "retrieve" and expected == 200:
         assert str(response.json()[row.json_key]) == key
     elif action in WRITES and expected < 400:
         assert table(row.model) != before
@@ -363,7 +368,9 @@ ROW_BY_NAME = {row.name: row for row in ROWS}
 def test_an_editor_cannot_move_a_record_out_of_their_regions(world, name, field_name, code):
     row = ROW_BY_NAME[name]
     before = table(row.model)
-    response = world.client(Role.REGIONAL_EDITOR).patch(world.detail_url(row), {field_name: code}, format="json")
+    response = world.client(Role.REGIONAL_EDITOR).patch(
+        world.detail_url(row), {field_name: code}, format="json", headers={"if-match": "*"}
+    )
     assert response.status_code == 400
     [error] = error_of(response)["fields"][field_name]
     assert error["code"] == "out_of_scope"
@@ -376,7 +383,9 @@ def test_an_editor_cannot_move_a_record_out_of_their_regions(world, name, field_
 def test_an_editor_cannot_pull_a_record_into_their_regions(world, name, field_name, code):
     row = ROW_BY_NAME[name]
     before = table(row.model)
-    response = world.client(Role.REGIONAL_EDITOR).patch(world.detail_url(row), {field_name: code}, format="json")
+    response = world.client(Role.REGIONAL_EDITOR).patch(
+        world.detail_url(row), {field_name: code}, format="json", headers={"if-match": "*"}
+    )
     assert response.status_code == 403
     assert "outside your regions (331102)" in error_of(response)["message"]
     assert table(row.model) == before
@@ -385,7 +394,9 @@ def test_an_editor_cannot_pull_a_record_into_their_regions(world, name, field_na
 @pytest.mark.django_db
 def test_an_editor_may_move_a_record_within_their_regions(world):
     row = ROW_BY_NAME["projects in Liandu"]
-    response = world.client(Role.REGIONAL_EDITOR).patch(world.detail_url(row), {"region": LIANDU}, format="json")
+    response = world.client(Role.REGIONAL_EDITOR).patch(
+        world.detail_url(row), {"region": LIANDU}, format="json", headers={"if-match": "*"}
+    )
     assert response.status_code == 200, response.json()
     assert project(BAIQIAO_PROJECT).region.code == LIANDU
 
@@ -395,7 +406,9 @@ def test_an_editor_may_rewrite_their_own_district_which_keeps_its_city_as_parent
     editor = world.client(Role.REGIONAL_EDITOR)
     liandu = editor.get(f"/api/v1/regions/{LIANDU}/").json()
     payload = {"code": LIANDU, "name": "Liandu District", "name_zh": "莲都区", "level": "district", "parent": LISHUI}
-    response = editor.put(f"/api/v1/regions/{LIANDU}/", {**payload, "aliases": ["Liantou"]}, format="json")
+    response = editor.put(
+        f"/api/v1/regions/{LIANDU}/", {**payload, "aliases": ["Liantou"]}, format="json", headers={"if-match": "*"}
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["parent"] == liandu["parent"]
     assert region(LIANDU).aliases == ["Liantou"]

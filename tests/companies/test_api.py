@@ -88,7 +88,7 @@ def test_searching_for_kolen_finds_kelun_by_its_alias():
 @pytest.mark.django_db
 def test_a_company_taking_part_in_a_project_cannot_be_deleted(editor):
     participant = ParticipantFactory()
-    response = editor.delete(f"/api/v1/companies/{participant.company.slug}/")
+    response = editor.delete(f"/api/v1/companies/{participant.company.slug}/", headers={"if-match": "*"})
     assert response.status_code == 409
     assert "participants" in error_of(response)["message"]
     assert Company.objects.filter(pk=participant.company.pk).exists()

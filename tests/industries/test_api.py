@@ -25,7 +25,9 @@ class TestIndustryAPI(CRUDContract):
 def test_an_industry_with_narrower_ones_cannot_be_deleted():
     parent = IndustryFactory()
     IndustryFactory(parent=parent)
-    response = client_for(staff_user(Industry, "delete")).delete(f"/api/v1/industries/{parent.code}/")
+    response = client_for(staff_user(Industry, "delete")).delete(
+        f"/api/v1/industries/{parent.code}/", headers={"if-match": "*"}
+    )
     assert response.status_code == 409
     assert error_of(response)["code"] == "conflict"
     assert Industry.objects.filter(pk=parent.pk).exists()

@@ -14,6 +14,7 @@ from tests.factories import (
     MilestoneFactory,
     ParticipantFactory,
     ProjectFactory,
+    StaffUserFactory,
 )
 
 
@@ -81,6 +82,7 @@ class TestFollowUpAPI(ProjectChildContract):
     update_data = {"next_step": "Sign the land-use agreement."}
     invalid_data = {"happened_on": "last Tuesday"}
     invalid_field = "happened_on"
+    anonymous_reads = False  # the bureau's working notes (API_ANONYMOUS_FOLLOW_UPS)
 
     def create_data(self):
         return {"happened_on": "2024-07-02", "action": "Met the investor.", "next_step_due": "2024-07-20"}
@@ -179,6 +181,6 @@ SUBRESOURCES = {
 @pytest.mark.parametrize(("collection", "model"), SUBRESOURCES.items(), ids=SUBRESOURCES.keys())
 def test_an_unknown_project_in_the_url_is_a_json_404(project_key, collection, model):
     url = f"/api/v1/projects/{project_key}/{collection}/"
-    for response in [client_for().get(url), editor_of(model).post(url, {}, format="json")]:
+    for response in [client_for(StaffUserFactory()).get(url), editor_of(model).post(url, {}, format="json")]:
         assert response.status_code == 404
         assert error_of(response)["code"] == "not_found"

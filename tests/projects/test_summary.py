@@ -265,6 +265,7 @@ def test_a_summary_counts_a_project_as_soon_as_its_write_is_committed() -> None:
         "/api/v1/projects/health-food-park/",
         {"planned_investment": "1000000000.00", "investment_qualifier": "more_than"},
         format="json",
+        headers={"if-match": created["ETag"]},
     )
     assert changed.status_code == 200, changed.content
     assert figures(rows(query)[county.code]) == (1, "1000000000.00", True, 0)

@@ -53,7 +53,7 @@ def test_a_parent_given_as_an_unknown_code_is_refused_on_the_parent_field(editor
 @pytest.mark.django_db
 def test_a_region_that_still_has_projects_cannot_be_deleted(editor):
     project = ProjectFactory()
-    response = editor.delete(f"/api/v1/regions/{project.region.code}/")
+    response = editor.delete(f"/api/v1/regions/{project.region.code}/", headers={"if-match": "*"})
     assert response.status_code == 409
     assert error_of(response)["code"] == "conflict"
     assert "investment projects" in error_of(response)["message"]

@@ -40,7 +40,9 @@ class TestCitationAPI(CRUDContract):
 @pytest.mark.django_db
 def test_a_source_with_citations_cannot_be_deleted():
     citation = CitationFactory()
-    response = client_for(staff_user(Source, "delete")).delete(f"/api/v1/sources/{citation.source.slug}/")
+    response = client_for(staff_user(Source, "delete")).delete(
+        f"/api/v1/sources/{citation.source.slug}/", headers={"if-match": "*"}
+    )
     assert response.status_code == 409
     assert error_of(response)["code"] == "conflict"
     assert "citations" in error_of(response)["message"]
