@@ -1,5 +1,5 @@
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef
+from django.db.models import JSONField, OuterRef, Value
 from rest_framework import serializers
 
 from api.projection import SQLField, related_json
@@ -168,7 +168,13 @@ class ProjectDetailSerializer(ProjectSerializer):
     milestones = MilestoneSerializer(many=True, read_only=True)
     funds_in_place = FundsInPlaceSerializer(many=True, read_only=True)
     figures = FigureSerializer(many=True, read_only=True)
-    follow_ups = FollowUpSerializer(many=True, read_only=True)
+    follow_ups = FollowUpSerializer(
+        many=True,
+        read_only=True,
+        allow_null=True,
+        help_text="The tracking officers' log, newest first; null for a reader who is not signed in "
+        "(unless API_ANONYMOUS_FOLLOW_UPS opens it).",
+    )
     component_projects = ProjectSummarySerializer(many=True, read_only=True)
 
     class Meta(ProjectSerializer.Meta):
@@ -197,3 +203,10 @@ class SummarySerializer(serializers.Serializer):
     parent = serializers.JSONField(allow_null=True, help_text="The region or industry whose children form the rows.")
     rows = SummaryRowSerializer(many=True)
     totals = SummaryRowSerializer()
+
+
+class ProjectPublicDetailSerializer(ProjectDetailSerializer):
+    """A project's detail as a reader who is not signed in gets it: without the follow-up log, which names
+    staff and their dealings with the firms (`follow_ups` is null)."""
+
+    follow_ups = SQLField(lambda: Value(None, output_field=JSONField()), schema=FollowUpSerializer(many=True))

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +19,7 @@ from projects.serializers import (
     MilestoneSerializer,
     ParticipantSerializer,
     ProjectDetailSerializer,
+    ProjectPublicDetailSerializer,
     ProjectSerializer,
     SummarySerializer,
 )
@@ -186,6 +188,21 @@ class ProjectViewSet(TrackerViewSet):
 
     serializer_class = ProjectSerializer
     detail_serializer_class = ProjectDetailSerializer
+
+    def get_serializer_class(self):
+        serializer_class = super().get_serializer_class()
+        if serializer_class is ProjectDetailSerializer and not self._sees_follow_ups():
+            return ProjectPublicDetailSerializer
+        return serializer_class
+
+    def _sees_follow_ups(self) -> bool:
+        """The follow-up log is for signed-in readers (API_ANONYMOUS_FOLLOW_UPS opens it); the OpenAPI document
+        describes the signed-in reader's detail."""
+        if getattr(self, "swagger_fake_view", False) or settings.API_ANONYMOUS_FOLLOW_UPS:
+            return True
+        user = getattr(self.request, "user", None)
+        return bool(user and user.is_authenticated)
+
     filterset_class = ProjectFilterSet
     ordering_fields = ["name", "planned_investment", "created_at", "updated_at"]
     lookup_fields = ("pk", "slug")

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Prefetch
 from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
+from rest_framework.test import APIClient
 
 from api.projection import projection_of
 from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
@@ -29,6 +30,14 @@ from tests.factories import (
 
 # The article's records, loaded once for the module (tests/conftest.py).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("article")]
+
+
+@pytest.fixture
+def reader() -> APIClient:
+    """A signed-in reader: the detail with its follow-up log."""
+    client = APIClient()
+    client.force_authenticate(StaffUserFactory())
+    return client
 
 
 def prefetched(pk: int) -> Project:
@@ -82,10 +91,10 @@ def everything_attached() -> Project:
     return programme
 
 
-def test_the_detail_is_one_query(api_client) -> None:
+def test_the_detail_is_one_query(reader) -> None:
     programme = everything_attached()
     with CaptureQueriesContext(connection) as queries:
-        response = api_client.get(f"/api/v1/projects/{programme.slug}/")
+        response = reader.get(f"/api/v1/projects/{programme.slug}/")
     assert response.status_code == 200
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 1, statements
@@ -100,39 +109,46 @@ def test_every_seeded_project_reads_as_with_prefetched_relations() -> None:
         assert rendered(folded) == rendered(prefetched(project.pk)), project.slug
 
 
-def test_a_project_with_everything_attached_reads_as_with_prefetched_relations(api_client) -> None:
+def test_a_project_with_everything_attached_reads_as_with_prefetched_relations(reader) -> None:
     programme = everything_attached()
     folded = projection_of(ProjectDetailSerializer).queryset().get(pk=programme.pk)
     assert rendered(folded) == rendered(prefetched(programme.pk))
     # And the API serves exactly that.
-    answer = api_client.get(f"/api/v1/projects/{programme.pk}/")
+    answer = reader.get(f"/api/v1/projects/{programme.pk}/")
     assert answer.content == rendered(prefetched(programme.pk))
 
 
-def test_the_api_serves_every_seeded_project_as_the_serializers_write_it(api_client) -> None:
+def test_the_api_serves_every_seeded_project_as_the_serializers_write_it(reader) -> None:
     """A JSON detail is written by PostgreSQL (projects.selectors.project_detail_json): byte for byte the
     serializers' answer, timestamps in the request's time zone included."""
     for project in Project.objects.order_by("id"):
-        answer = api_client.get(f"/api/v1/projects/{project.slug}/")
+        answer = reader.get(f"/api/v1/projects/{project.slug}/")
         assert answer.content == rendered(prefetched(project.pk)), project.slug
 
 
-def test_in_utc_the_timestamps_are_written_as_the_serializers_write_them(api_client, settings) -> None:
+def test_in_utc_the_timestamps_are_written_as_the_serializers_write_them(reader, settings) -> None:
     programme = everything_attached()
     settings.TIME_ZONE = "UTC"
-    answer = api_client.get(f"/api/v1/projects/{programme.pk}/")
+    answer = reader.get(f"/api/v1/projects/{programme.pk}/")
     assert answer.content == rendered(prefetched(programme.pk))
     assert answer.json()["follow_ups"][0]["updated_at"] == "2024-12-31T23:59:59.000001Z"
 
 
-def test_the_json_detail_is_written_by_postgresql_and_the_browsable_one_by_the_serializers(api_client) -> None:
+def test_the_json_detail_is_written_by_postgresql_and_the_browsable_one_by_the_serializers(reader) -> None:
     programme = everything_attached()
     with CaptureQueriesContext(connection) as queries:
-        answer = api_client.get(f"/api/v1/projects/{programme.pk}/")
+        answer = reader.get(f"/api/v1/projects/{programme.pk}/")
     (statement,) = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert "array_to_json" in statement
     assert answer.json()["participants"][0]["share"] == "12.50"
 
-    page = api_client.get(f"/api/v1/projects/{programme.pk}/", HTTP_ACCEPT="text/html")
+    page = reader.get(f"/api/v1/projects/{programme.pk}/", HTTP_ACCEPT="text/html")
     assert page.status_code == 200
     assert "12.50" in page.content.decode()
+
+
+def test_a_reader_who_is_not_signed_in_gets_no_follow_up_log(api_client) -> None:
+    programme = everything_attached()
+    answer = api_client.get(f"/api/v1/projects/{programme.pk}/").json()
+    assert answer["follow_ups"] is None
+    assert len(answer["milestones"]) == 2
