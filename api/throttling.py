@@ -152,10 +152,11 @@ class ScopedThrottle(_SettingsRate, throttling.ScopedRateThrottle, _FixedWindow)
 class CountersRouter:
     """Sends the throttle's counts (`ratelimits`), the database cache and django-axes (failed logins) to `counters`.
 
-    That alias is a second connection to the same database, outside every request's transaction:
-    with ATOMIC_REQUESTS the `default` connection rolls back whatever a failed request wrote, and
-    the requests that most need counting (wrong passwords, floods of 404s) are failed ones. The
-    tables themselves are created on `default` like any other; nothing is migrated via `counters`.
+    That alias is a second connection to the same database, outside every transaction of `default`. Requests
+    no longer run in one (ATOMIC_REQUESTS is off), but the admin's import does: its dry run is a transaction
+    that is rolled back, and the uploaded file that waits for confirmation in the cache, and the failed
+    logins counted meanwhile, must survive it. The tables themselves are created on `default` like any
+    other; nothing is migrated via `counters`.
     """
 
     app_labels = frozenset({"django_cache", "axes", "ratelimits"})

@@ -253,11 +253,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tracker_cache"}}
 
-# Throttle counts and failed-login records must outlive the request that made them, yet
-# ATOMIC_REQUESTS rolls back every request that fails (a wrong password, a 404, a 400). So the
-# database cache and django-axes write through `counters`, a second connection to the same
-# database that is never part of a request's transaction (api.throttling.CountersRouter).
-# Tests treat it as a mirror of `default`, so no second test database is made.
+# Throttle counts, failed-login records and imports waiting for confirmation (the cache) must outlive the
+# transactions that roll back on `default` (an admin import's dry run), so they write through `counters`, a
+# second connection to the same database (api.throttling.CountersRouter). Tests treat it as a mirror of
+# `default`, so no second test database is made.
 DATABASES["counters"] = {**DATABASES["default"], "ATOMIC_REQUESTS": False, "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS = ["api.throttling.CountersRouter"]
 if any(alias.startswith("replica_") for alias in DATABASES):
