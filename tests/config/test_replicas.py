@@ -378,7 +378,7 @@ def test_app_servers_keep_no_state_of_their_own():
     cache_backend = django_settings.CACHES["default"]["BACKEND"]
     assert cache_backend in {
         "django.core.cache.backends.db.DatabaseCache",
-        "config.cache.RedisCache",
+        "django_redis.cache.RedisCache",
     }
     assert django_settings.MESSAGE_STORAGE.endswith(("FallbackStorage", "CookieStorage", "SessionStorage"))
     assert django_settings.STORAGES["staticfiles"]["BACKEND"].startswith(("whitenoise.", "django.contrib."))
