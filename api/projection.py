@@ -176,10 +176,6 @@ class _Compiled:
     annotations: dict[str, Callable[[], Expression]] = field(default_factory=dict)
 
 
-def _fields(serializer: serializers.BaseSerializer) -> list[serializers.Field]:
-    return [f for f in serializer.fields.values() if not f.write_only]
-
-
 def _model_of(serializer: serializers.BaseSerializer, model: type[Model] | None) -> type[Model]:
     meta = getattr(serializer, "Meta", None)
     declared = getattr(meta, "model", None)
@@ -192,7 +188,9 @@ def _compile(serializer: serializers.BaseSerializer, model: type[Model], where: 
     """`serializer` (an instance, its fields built) over a row of `model`."""
     values: dict[str, Any] = {}
     compiled = _Compiled(expression=None)  # type: ignore[arg-type]
-    for item in _fields(serializer):
+    for item in serializer.fields.values():
+        if item.write_only:
+            continue
         name = item.field_name
         label = f"{where}.{name}"
         source = item.source
@@ -212,13 +210,13 @@ def _compile(serializer: serializers.BaseSerializer, model: type[Model], where: 
             raise ImproperlyConfigured(f"{label}: {model.__name__} has no field {source!r} to project") from exc
 
         if isinstance(item, serializers.ListSerializer):
-            values[name] = _nested_list(item.child, model, model_field, label, compiled, source)
+            values[name] = _nested_list(item.child, model_field, label, compiled, name, source)
         elif isinstance(item, serializers.ManyRelatedField):
             values[name] = _slug_array(item.child_relation, model_field, label)
             compiled.prefetch.append(source)
         elif isinstance(item, serializers.BaseSerializer) or hasattr(item, "summary_serializer"):
             summary = item if isinstance(item, serializers.BaseSerializer) else item.summary_serializer()
-            values[name] = _related_object(summary, model_field, label, compiled, source)
+            values[name] = _related_object(summary, model_field, label, compiled, name, source)
         elif isinstance(item, serializers.SlugRelatedField):
             values[name] = _related_slug(item, model_field, label)
             compiled.select.append(source)
@@ -249,13 +247,13 @@ def _decimal(item: serializers.DecimalField, model_field: Any, label: str) -> Ca
 
 
 def _related_object(
-    summary: serializers.BaseSerializer, model_field: Any, label: str, parent: _Compiled, source: str
+    summary: serializers.BaseSerializer, model_field: Any, label: str, parent: _Compiled, name: str, source: str
 ) -> Subquery:
     if not isinstance(model_field, ForeignKey | OneToOneField):
         raise ImproperlyConfigured(f"{label}: a nested record is projected over a foreign key")
     related = model_field.related_model
     inner = _compile(summary, related, label)
-    _adopt(parent, inner, source, label)
+    _adopt(parent, inner, name, label)
     parent.select.append(source)
     parent.select.extend(f"{source}__{path}" for path in inner.select)
     rows = related._base_manager.filter(pk=OuterRef(model_field.attname)).order_by()
@@ -288,16 +286,15 @@ def _slug_array(child: serializers.RelatedField, model_field: Any, label: str) -
 
 
 def _nested_list(
-    child: serializers.BaseSerializer, model: type[Model], model_field: Any, label: str, parent: _Compiled, source: str
+    child: serializers.BaseSerializer, model_field: Any, label: str, parent: _Compiled, name: str, source: str
 ) -> Func:
     rows = _rows_of(model_field, label)
     inner = _compile(child, _model_of(child, rows.model), f"{label}[]")
-    _adopt(parent, inner, source, f"{label}[]", each=True)
-    related = rows.model
+    _adopt(parent, inner, name, f"{label}[]", each=True)
     parent.prefetch.append(
         Prefetch(
             source,
-            queryset=_ordered(related)
+            queryset=_ordered(rows.model)
             .select_related(*inner.select)
             .prefetch_related(*inner.prefetch)
             .annotate(**_as_text(inner.annotations)),
@@ -310,10 +307,9 @@ def _as_text(annotations: dict[str, Callable[[], Expression]]) -> dict[str, Cast
     return {annotation_name(name): Cast(sql(), TextField()) for name, sql in annotations.items()}
 
 
-def _adopt(parent: _Compiled, inner: _Compiled, source: str, label: str, *, each: bool = False) -> None:
-    """Take a nested record's timestamps into the parent's paths; its SQL fields cannot be annotations
-    of the parent's rows on the ORM path."""
-    name = label.rsplit(".", 1)[-1].removesuffix("[]")
+def _adopt(parent: _Compiled, inner: _Compiled, name: str, label: str, *, each: bool = False) -> None:
+    """Take a nested record's (field `name`'s) timestamps into the parent's paths; its SQL fields cannot be
+    annotations of the parent's rows on the ORM path."""
     prefix: Path = (name, None) if each else (name,)
     parent.timestamps.extend(prefix + path for path in inner.timestamps)
     if inner.annotations and not each:
@@ -358,7 +354,7 @@ class Projection:
     def __init__(self, serializer_class: type[serializers.BaseSerializer]) -> None:
         self.serializer_class = serializer_class
         self.model = _model_of(serializer_class, None)
-        self._compiled = _compile(serializer_class(), self.model, serializer_class.__name__)
+        self._compiled = _compiled_of(serializer_class)
         self.timestamps = tuple(self._compiled.timestamps)
 
     @functools.cached_property
@@ -394,10 +390,6 @@ class Projection:
                 for path in self.timestamps:
                     _rewrite(record, path, write, written)
         return records
-
-    def check(self) -> None:
-        """Compile now: a serializer the projection cannot write fails at startup, not on a request."""
-        _ = self.sql
 
 
 def _rewrite(node: Any, path: Path, write: Callable[[dt.datetime], str], written: dict[str, str]) -> None:

@@ -114,17 +114,24 @@ class TrackerViewSet(viewsets.ModelViewSet):
         if self.action == "history":
             # The history needs the record's key only, not the related rows a detail prefetches.
             queryset = queryset.prefetch_related(None)
+        obj = self._named(queryset)
+        if obj is None:
+            raise Http404
+        if self.action in WRITE_ACTIONS:
+            obj = self._lock(queryset, obj)
+        self.check_object_permissions(self.request, obj)
+        if self.action in WRITE_ACTIONS:
+            self._check_if_match(obj)
+        return obj
+
+    def _named(self, queryset):
+        """The first of `queryset` (a queryset or a `values_list`) that the URL's key names, trying
+        `lookup_fields` in order, or None."""
         for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
-            obj = queryset.filter(**lookup).first()
-            if obj is None:
-                continue
-            if self.action in WRITE_ACTIONS:
-                obj = self._lock(queryset, obj)
-            self.check_object_permissions(self.request, obj)
-            if self.action in WRITE_ACTIONS:
-                self._check_if_match(obj)
-            return obj
-        raise Http404
+            found = queryset.filter(**lookup).first()
+            if found is not None:
+                return found
+        return None
 
     def _check_if_match(self, obj) -> None:
         """A write names the version it changes, and that version is still the record's (after the record
@@ -143,22 +150,15 @@ class TrackerViewSet(viewsets.ModelViewSet):
     def _projected_object(self, projection: Projection):
         """The record the URL names with its JSON (`projected`) and version, read by one statement."""
         base = self.base_queryset().only("pk", "version", *(f for f in self.lookup_fields if f != "pk"))
-        queryset = projection.annotate(base).order_by()
-        for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
-            obj = queryset.filter(**lookup).first()
-            if obj is not None:
-                self.check_object_permissions(self.request, obj)
-                return obj
-        raise Http404
+        obj = self._named(projection.annotate(base).order_by())
+        if obj is None:
+            raise Http404
+        self.check_object_permissions(self.request, obj)
+        return obj
 
     def _current_version(self) -> int | None:
         """The version of the record the URL names, found as `get_object` finds it, or None."""
-        queryset = self.base_queryset().order_by()
-        for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
-            version = queryset.filter(**lookup).values_list("version", flat=True).first()
-            if version is not None:
-                return version
-        return None
+        return self._named(self.base_queryset().order_by().values_list("version", flat=True))
 
     def _lock(self, queryset, obj):
         """Lock the row until the request's transaction ends and return the record as it is now.
