@@ -6,36 +6,19 @@ loader bypasses Django), and emptied again afterwards, sequences included.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
 import pytest
-from django.db import connection
 from django.test import override_settings
 
 from bench import floor
 from bench.compare import compare, pick_endpoints
-from bench.generate import SEARCH_TERM, TIERS, _tables_to_reset, checksum, load
+from bench.generate import SEARCH_TERM, TIERS, checksum, load
 from companies.models import Company
 from core.search import SearchText
 from projects.models import Project
 from regions.models import Region
 
 NAIVE_REST_FRAMEWORK = {"DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination", "PAGE_SIZE": 50}
-
-
-@pytest.fixture(scope="module")
-def tiny(django_db_setup, django_db_blocker) -> Iterator[psycopg.Connection]:
-    with django_db_blocker.unblock():
-        connection.ensure_connection()
-        params = connection.get_connection_params()
-        connection.close()
-    conn = psycopg.connect(**params, autocommit=True)
-    load(conn, TIERS["tiny"], log=lambda message: None)
-    yield conn
-    conn.execute(f"TRUNCATE {', '.join(_tables_to_reset(conn))}, bench_meta RESTART IDENTITY CASCADE")
-    conn.execute("DROP TABLE bench_meta")
-    conn.close()
 
 
 def scalar(conn: psycopg.Connection, sql: str):

