@@ -10,6 +10,7 @@ after the write, so nothing moves into or out of their territory through them.
 from __future__ import annotations
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext
 
 from accounts.roles import Role, role_of
 from core.models import Located
@@ -93,4 +94,6 @@ def write_refusal(user, instance) -> str | None:
     """Why `user` may not leave `instance` where it is now placed, or None (settings.API_WRITE_SCOPE)."""
     if may_write(user, instance):
         return None
-    return f"This would place the record outside your regions ({scope_description(user)})."
+    return gettext("This would place the record outside your regions (%(regions)s).") % {
+        "regions": scope_description(user)
+    }

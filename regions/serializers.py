@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import OuterRef
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.projection import SQLField, rows_json
@@ -22,7 +23,7 @@ class RegionKeyField(KeyRelatedField):
 
     default_error_messages = {
         **KeyRelatedField.default_error_messages,
-        "out_of_scope": "Region {value} lies outside your regions ({regions}).",
+        "out_of_scope": _("Region {value} lies outside your regions ({regions})."),
     }
 
     def to_internal_value(self, data):
