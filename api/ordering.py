@@ -16,7 +16,10 @@ class StableOrderingFilter(filters.OrderingFilter):
         # Without ?ordering, keep the order the view's queryset states (name, code, ...).
         ordering = list(requested or queryset.query.order_by or queryset.model._meta.ordering or [])
         if not any(term.lstrip("-") in {"id", "pk"} for term in ordering):
-            ordering.append("id")
+            # The tiebreak runs the way the last term does, so that one index on (field, id) serves the
+            # order both ways (scanned backwards for `-field`) instead of sorting every tie.
+            descending = bool(ordering) and str(ordering[-1]).startswith("-")
+            ordering.append("-id" if descending else "id")
         return ordering
 
     def get_requested_ordering(self, request, queryset, view):
@@ -49,7 +52,7 @@ class StableOrderingFilter(filters.OrderingFilter):
         for param in params:
             param["description"] = (
                 f"Sort by one or more of: {', '.join(fields)} (prefix `-` for descending, comma-separated). "
-                "Ties are broken by id; an unknown field is refused with 400."
+                "Ties are broken by id, in the direction of the last field; an unknown field is refused with 400."
             )
             param["schema"] = {"type": "string"}
         return params

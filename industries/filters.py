@@ -5,7 +5,7 @@ from api.filters import BooleanFilter, CodeFilter, SearchFilterSet, SubtreeFilte
 from industries.models import Industry, IndustryScheme
 
 
-def industry_subtree_filter(path_field: str, **kwargs) -> SubtreeFilter:
+def industry_subtree_filter(path_field: str = "", **kwargs) -> SubtreeFilter:
     """An industry given by its code, matching the records filed under it or anywhere below it."""
     return SubtreeFilter(queryset=Industry.objects.all(), path_field=path_field, **kwargs)
 

@@ -33,7 +33,9 @@ class ProjectFilterForm(forms.Form):
 
 
 class ProjectFilterSet(SearchFilterSet):
-    region = region_subtree_filter("region__path", help_text=_("Region code: projects in it or anywhere below it."))
+    region = region_subtree_filter(
+        codes_field="region_codes", help_text=_("Region code: projects in it or anywhere below it.")
+    )
     # A column of the row itself cannot repeat rows: no DISTINCT (django-filter's default), which would
     # make PostgreSQL sort every matching row before it could take a page.
     stage = django_filters.MultipleChoiceFilter(
@@ -41,9 +43,7 @@ class ProjectFilterSet(SearchFilterSet):
         choices=Stage.choices,
         help_text=_("One or more stages (repeat the parameter: stage=signed&stage=landed)."),
     )
-    industry = industry_subtree_filter(
-        "path", through=Project.industries.through, owner="project", help_text=_("Industry code, narrower included.")
-    )
+    industry = industry_subtree_filter(codes_field="industry_codes", help_text=_("Industry code, narrower included."))
     company = KeyFilter(
         queryset=Company.objects.all(),
         method="filter_company",

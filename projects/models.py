@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -121,6 +122,27 @@ class Project(Located, TimeStampedModel):
         null=True,
         blank=True,
     )
+    # Filter keys the database keeps (projects/migrations/0012): the codes of the project's region and of every
+    # region above it, and of its industries and every broader one. A list filtered by a subtree is then an
+    # indexed containment test on the project's own row, with the code as the client wrote it: no join, no
+    # lookup of the code first, and the planner can tell a county's hundred projects from a province's
+    # hundred thousand (see docs/operations/performance.md, "Filtered lists").
+    region_codes = ArrayField(
+        models.CharField(max_length=32),
+        verbose_name=_("region codes"),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("The region's code and those of the regions above it, maintained by the database."),
+    )
+    industry_codes = ArrayField(
+        models.CharField(max_length=40),
+        verbose_name=_("industry codes"),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("The industries' codes and those of the broader industries, maintained by the database."),
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -172,6 +194,26 @@ class Project(Located, TimeStampedModel):
             # A stage within a region subtree (the dashboard's "signed in Lishui"): one index range per
             # region of the subtree, instead of every project at that stage (tier M: 700 ms -> 56 ms).
             models.Index(fields=["stage", "region"], name="project_stage_region_idx"),
+            # Filtered lists (issue 13): any region or industry subtree, as one index lookup each ...
+            GinIndex(fields=["region_codes"], name="project_region_codes_idx"),
+            GinIndex(fields=["industry_codes"], name="project_industry_codes_idx"),
+            # ... and a page in the default order walked through the index of that order, the filters read
+            # from the index entry itself (an index-only scan): a filtered page reads no table row it does
+            # not return. The stage comes first in the second, so a stage's page skips the other stages.
+            models.Index(
+                fields=["name", "id"],
+                include=["stage", "region_codes", "industry_codes", "planned_investment"],
+                name="project_name_filters_idx",
+            ),
+            models.Index(
+                fields=["stage", "name", "id"],
+                include=["region_codes", "industry_codes", "planned_investment"],
+                name="project_stage_name_idx",
+            ),
+            # The other documented orders (?ordering=, either direction: the id tiebreak follows it).
+            models.Index(fields=["planned_investment", "id"], name="project_investment_order_idx"),
+            models.Index(fields=["created_at", "id"], name="project_created_order_idx"),
+            models.Index(fields=["updated_at", "id"], name="project_updated_order_idx"),
         ]
 
     def __str__(self) -> str:

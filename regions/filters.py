@@ -5,7 +5,7 @@ from api.filters import CodeFilter, SearchFilterSet, SubtreeFilter
 from regions.models import Region, RegionLevel
 
 
-def region_subtree_filter(path_field: str, **kwargs) -> SubtreeFilter:
+def region_subtree_filter(path_field: str = "", **kwargs) -> SubtreeFilter:
     """A region given by its code, matching the records placed in it or anywhere below it."""
     return SubtreeFilter(queryset=Region.objects.all(), path_field=path_field, **kwargs)
 

@@ -29,6 +29,9 @@ from regions.serializers import RegionSerializer
 BOOKKEEPING = {"id", "created_at", "updated_at", "version"}
 # Text that `?search=` matches (core.search), rather than a filter of its own.
 SEARCHED = {"name", "name_zh", "aliases", "slug"}
+# Filter keys the database keeps from other fields (a project's region and industries): neither shown, written
+# nor filtered by that name; the region and industry filters read them.
+DERIVED = {"region_codes", "industry_codes"}
 # Fields filtered by a filter of another name (a subtree filter takes a code): field -> the filter.
 FILTERED_AS = {"industries": "industry", "headquarters": "region"}
 
@@ -38,12 +41,13 @@ CASES = {
         ProjectFilterSet,
         ProjectResource,
         {
-            "serializer": BOOKKEEPING - {"id", "created_at", "updated_at"},
+            "serializer": BOOKKEEPING - {"id", "created_at", "updated_at"} | DERIVED,
             "filters": BOOKKEEPING
             | SEARCHED
+            | DERIVED
             | {"description", "stage_reason", "currency", "investment_qualifier", "investment_citation", "tracked_by"},
             # A citation is chosen in the admin, not typed into a spreadsheet.
-            "resource": BOOKKEEPING - {"version"} | {"investment_citation"},
+            "resource": BOOKKEEPING - {"version"} | {"investment_citation"} | DERIVED,
         },
     ),
     Company: (
