@@ -82,20 +82,18 @@ def _row(values: tuple) -> dict[str, Any]:
 
 
 def _where(params: dict[str, list[str]]) -> tuple[str, list[Any]]:
-    """The list's and the summary's filters (projects.filters.ProjectFilterSet), on `p` joined to its region `r`."""
+    """The list's and the summary's filters (projects.filters.ProjectFilterSet), on the project `p`."""
     conditions, args = ["TRUE"], []
     if stages := params.get("stage"):
         conditions.append("p.stage = ANY(%s)")
         args.append(stages)
+    # The codes of the project's region and industries with everything above them (projects/migrations/0012).
     if region := params.get("region"):
-        conditions.append("r.path <@ (SELECT path FROM regions_region WHERE code = %s)")
-        args.append(region[-1])
+        conditions.append("p.region_codes @> %s::varchar[]")
+        args.append([region[-1]])
     if industry := params.get("industry"):
-        conditions.append(
-            "EXISTS (SELECT 1 FROM projects_project_industries pi JOIN industries_industry i ON i.id = pi.industry_id"
-            " WHERE pi.project_id = p.id AND i.path <@ (SELECT path FROM industries_industry WHERE code = %s))"
-        )
-        args.append(industry[-1])
+        conditions.append("p.industry_codes @> %s::varchar[]")
+        args.append([industry[-1]])
     if (search := params.get("search")) and search[-1].strip():
         term = re.sub(r"([\\%_])", r"\\\1", search[-1].strip().lower())
         conditions.append("tracker_search_text(p.name, p.name_zh, p.aliases) LIKE %s")
@@ -103,7 +101,7 @@ def _where(params: dict[str, list[str]]) -> tuple[str, list[Any]]:
     return " AND ".join(conditions), args
 
 
-FILTERED = "FROM projects_project p JOIN regions_region r ON r.id = p.region_id WHERE {where}"
+FILTERED = "FROM projects_project p WHERE {where}"
 # The statement of O's page (api.pagination.BoundedPageNumberPagination), with the same meaning and
 # shape: the page's ids first, as an array, then their rows by primary key, and the count bounded at the
 # cap in the same statement. Written as `id IN (...)`, or as one ORDER BY ... OFFSET over the rows

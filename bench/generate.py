@@ -14,7 +14,8 @@ What the app's triggers would do is done here, and rows end up as the app would 
   triggers would have changed is computed here instead: `version` is 1 (the version trigger only
   raises it on UPDATE); a project's `stage` is the furthest stage of its actual milestones (each
   generated milestone records the project's own stage, so `projects_sync_stage` would change
-  nothing); the search text is an expression index, computed by the index itself. Foreign keys hold
+  nothing); a project's filter keys (`region_codes`, `industry_codes`) are aggregated from the trees and
+  the drawn links; the search text is an expression index, computed by the index itself. Foreign keys hold
   by construction, and `check_integrity()` verifies them after the load. The one thing skipped is
   history: no pghistory insert events are written for these rows, as if they predated tracking.
   No benchmarked endpoint reads history.
@@ -297,7 +298,17 @@ def load(conn: psycopg.Connection, tier: Tier, *, analyze: bool = True, log=prin
         conn.execute("CREATE TEMP TABLE pick_industry (rank int PRIMARY KEY, id bigint) ON COMMIT DROP")
         _copy(conn, "pick_region", ["rank", "id"], list(enumerate(placeable)))
         _copy(conn, "pick_industry", ["rank", "id"], list(enumerate(leaves)))
-        conn.execute("ANALYZE pick_region; ANALYZE pick_industry")
+        # The filter keys the project triggers would write (projects/migrations/0012), per region.
+        conn.execute(
+            """
+            CREATE TEMP TABLE region_codes ON COMMIT DROP AS
+            SELECT r.id, array_agg(a.code ORDER BY nlevel(a.path))::varchar[] AS codes
+            FROM regions_region r JOIN regions_region a ON a.path @> r.path
+            GROUP BY r.id
+            """
+        )
+        conn.execute("ALTER TABLE region_codes ADD PRIMARY KEY (id)")
+        conn.execute("ANALYZE pick_region; ANALYZE pick_industry; ANALYZE region_codes")
 
         # The large tables skip their row triggers (see the module docstring for what stands in).
         conn.execute("SET LOCAL session_replication_role = replica")
@@ -340,11 +351,35 @@ def load(conn: psycopg.Connection, tier: Tier, *, analyze: bool = True, log=prin
             params,
         )
         step(f"companies ({tier.companies:,})")
+        # 1 to 3 industries a project (5 %: none), skewed towards the first of the shuffled leaves; drawn
+        # before the projects, whose industry codes (with the broader industries') they give.
+        conn.execute(
+            """
+            CREATE TEMP TABLE project_links ON COMMIT DROP AS
+            SELECT DISTINCT g AS project_id, pi.id AS industry_id
+            FROM generate_series(1, %(n_projects)s) AS g
+            CROSS JOIN LATERAL generate_series(1, CASE WHEN pg_temp.u(g, 21) < 0.05 THEN 0
+                WHEN pg_temp.u(g, 21) < 0.55 THEN 1 WHEN pg_temp.u(g, 21) < 0.85 THEN 2 ELSE 3 END) AS j
+            JOIN pick_industry pi ON pi.rank = floor(%(n_industries)s * pg_temp.u(g * 4 + j, 22) ^ 2)::int
+            """,
+            params,
+        )
+        conn.execute(
+            """
+            CREATE TEMP TABLE industry_codes ON COMMIT DROP AS
+            SELECT l.project_id AS id, array_agg(DISTINCT a.code ORDER BY a.code)::varchar[] AS codes
+            FROM project_links l
+            JOIN industries_industry i ON i.id = l.industry_id
+            JOIN industries_industry a ON a.path @> i.path
+            GROUP BY l.project_id
+            """
+        )
+        conn.execute("ALTER TABLE industry_codes ADD PRIMARY KEY (id); ANALYZE industry_codes")
         conn.execute(
             f"""
             INSERT INTO projects_project (id, name, name_zh, aliases, slug, kind, programme_id, description, region_id,
                 stage, stage_reason, planned_investment, currency, investment_qualifier, investment_citation_id,
-                tracked_by_id, created_at, updated_at, version)
+                tracked_by_id, created_at, updated_at, version, region_codes, industry_codes)
             SELECT g,
                    (%(places)s::text[])[1 + floor(u1 * 30)::int] || ' '
                        || initcap((%(industries)s::text[])[1 + floor(u2 * 30)::int]) || ' '
@@ -365,7 +400,8 @@ def load(conn: psycopg.Connection, tier: Tier, *, analyze: bool = True, log=prin
                         WHEN u9 < 0.95 THEN 'more_than' WHEN u9 < 0.98 THEN 'at_least' ELSE 'less_than' END,
                    CASE WHEN u8 > 0.8 THEN 1 + floor(u2 * 200)::bigint END,
                    NULL,
-                   %(epoch)s::timestamptz + g * interval '1 minute', %(epoch)s::timestamptz + g * interval '1 minute', 1
+                   %(epoch)s::timestamptz + g * interval '1 minute', %(epoch)s::timestamptz + g * interval '1 minute',
+                   1, rc.codes, coalesce(ic.codes, '{{}}')
             FROM (
                 SELECT g, pg_temp.u(g, 11) AS u1, pg_temp.u(g, 12) AS u2, pg_temp.u(g, 13) AS u3,
                        pg_temp.u(g, 14) AS u4, pg_temp.u(g, 15) AS u5, pg_temp.u(g, 16) AS u6,
@@ -375,21 +411,17 @@ def load(conn: psycopg.Connection, tier: Tier, *, analyze: bool = True, log=prin
                 FROM generate_series(1, %(n_projects)s) AS g
             ) AS draws
             JOIN pick_region pr ON pr.rank = region_rank
+            JOIN region_codes rc ON rc.id = pr.id
+            LEFT JOIN industry_codes ic ON ic.id = g
             """,  # noqa: S608 - only constants of this module are formatted in
             params,
         )
         step(f"projects ({tier.projects:,})")
-        # 1 to 3 industries a project (5 %: none), skewed towards the first of the shuffled leaves.
         conn.execute(
             """
             INSERT INTO projects_project_industries (project_id, industry_id)
-            SELECT DISTINCT g, pi.id
-            FROM generate_series(1, %(n_projects)s) AS g
-            CROSS JOIN LATERAL generate_series(1, CASE WHEN pg_temp.u(g, 21) < 0.05 THEN 0
-                WHEN pg_temp.u(g, 21) < 0.55 THEN 1 WHEN pg_temp.u(g, 21) < 0.85 THEN 2 ELSE 3 END) AS j
-            JOIN pick_industry pi ON pi.rank = floor(%(n_industries)s * pg_temp.u(g * 4 + j, 22) ^ 2)::int
-            """,
-            params,
+            SELECT project_id, industry_id FROM project_links ORDER BY project_id, industry_id
+            """
         )
         step("project industries")
         # A lead investor for 70 % of projects, another investor for 25 %; companies skewed to low ids.
@@ -462,6 +494,11 @@ def check_integrity(conn: psycopg.Connection) -> None:
         "stage vs milestones": "SELECT count(*) FROM projects_milestone m"
         " JOIN projects_project p ON p.id = m.project_id"
         " WHERE NOT m.is_planned AND p.stage <> m.stage",
+        # What projects_set_filter_keys() would have written (projects/migrations/0012); sampled, since
+        # the functions run a query per row.
+        "filter keys": "SELECT count(*) FROM projects_project p WHERE p.id % 97 = 0"
+        " AND (p.region_codes IS DISTINCT FROM projects_region_codes(p.region_id)"
+        " OR p.industry_codes IS DISTINCT FROM projects_industry_codes(p.id))",
     }
     bad = {name: n for name, q in problems.items() if (n := conn.execute(q).fetchone()[0])}
     if bad:

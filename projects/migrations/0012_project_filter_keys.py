@@ -140,6 +140,8 @@ FROM (
     GROUP BY pi.project_id
 ) c
 WHERE c.project_id = p.id;
+-- The updates queued the deferred foreign-key checks; a table with pending trigger events cannot be altered.
+SET CONSTRAINTS ALL IMMEDIATE;
 DO $$ BEGIN
     IF EXISTS {VERSION_TRIGGER} THEN
         ALTER TABLE projects_project ENABLE TRIGGER projects_project_bump_version;
