@@ -13,6 +13,7 @@ are read) get the records looked up while the parameters are cleaned, as before.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -132,6 +133,28 @@ class _CheckedWhenEmpty(ModelIterable):
             type(self).when_empty()
 
 
+def _fresh_copy(filter_: django_filters.Filter) -> django_filters.Filter:
+    """A filter for one filter set: its own attributes (`parent`, `model`, the field built from `extra`), the
+    rest (choices, querysets, help text) shared with the class's filter, which nothing writes to."""
+    clone = copy.copy(filter_)
+    clone.extra = filter_.extra.copy()
+    clone.__dict__.pop("_field", None)
+    if clone.method is not None:
+        clone.method = clone.method  # a method filter calls it through an object bound to its own filter
+    return clone
+
+
+class _FiltersCopiedShallowly(dict):
+    """A filter set's `base_filters`, which django-filter deep-copies for every filter set it builds.
+
+    A deep copy clones every queryset, choice list and translated string the filters hold: 3.5 ms of CPU
+    per filtered project list (tier M long tail, 9.2 ms in all), for objects no request changes.
+    """
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        return {name: _fresh_copy(filter_) for name, filter_ in self.items()}
+
+
 class SearchFilterSet(django_filters.FilterSet):
     """Adds `search`: English and Chinese names and aliases (and codes, from their start).
 
@@ -148,10 +171,24 @@ class SearchFilterSet(django_filters.FilterSet):
         help_text=_("Text found in the English or Chinese name or an alias (Kolen finds Kelun, 龙泉 finds Longquan)."),
     )
 
+    @classmethod
+    def get_filters(cls) -> dict[str, django_filters.Filter]:
+        return _FiltersCopiedShallowly(super().get_filters())
+
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None) -> None:
         super().__init__(data, queryset, request=request, prefix=prefix)
         # Only a JSON page reads its rows before answering, so only it can ask about its keys afterwards.
         self.defers_lookups = _reads_a_json_page(request)
+
+    def get_form_class(self) -> type[forms.Form]:
+        # A form's fields come from the class's filters alone (no filter here takes its choices from the
+        # request), so the form class is built once per filter set class rather than for every list
+        # (a field per filter: 2 ms of CPU per filtered project list). Each form still copies its fields.
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
 
     @property
     def form(self) -> forms.Form:
