@@ -1,6 +1,7 @@
 """No lost updates: strong ETags from a version column, and `If-Match` on every write.
 
-Each table has a `version` that a database trigger raises on every UPDATE (bulk ones too). A
+Each table has a `version` that a database trigger raises on every UPDATE (bulk ones too; not the
+UPDATEs of columns the database derives, see projects/migrations/0012). A
 single-record response carries `ETag: "<version>"`; `PUT`, `PATCH` and `DELETE` with an
 `If-Match` that no longer matches get 412 and change nothing, and without one get 428 (unless
 `API_REQUIRE_IF_MATCH` is off). The row is locked (SELECT ... FOR
@@ -18,6 +19,11 @@ VERSION_TRIGGER_SQL = r"""
 CREATE OR REPLACE FUNCTION tracker_bump_version() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- A trigger rewriting what the database derives for a record from other rows (a project's filter
+    -- keys, after a region moved) says so: that is not a change of the record, nor of its ETag.
+    IF current_setting('tracker.derived_write', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
     NEW.version := OLD.version + 1;
     RETURN NEW;
 END;

@@ -90,5 +90,13 @@ class TreeModel(models.Model):
 def tracked(model):
     """Keep the change history of `model` in the database: a snapshot per insert, update and
     delete, written by triggers (so queryset updates and bulk writes are caught too), with the
-    acting user and URL that the history middleware records."""
-    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())(model)
+    acting user and URL that the history middleware records.
+
+    A model's `derived_fields` (columns the database works out from other rows, such as a project's
+    filter keys) are left out of its history: rewriting them is not a change anybody made.
+    """
+    derived = list(getattr(model, "derived_fields", ()))
+    if not derived:
+        return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())(model)
+    update = pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude=derived))
+    return pghistory.track(pghistory.InsertEvent(), update, pghistory.DeleteEvent(), exclude=derived)(model)

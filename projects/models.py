@@ -59,6 +59,9 @@ class Project(Located, TimeStampedModel):
     """
 
     located_by = ("region",)
+    # Kept by the database from the region and industry trees (see the fields): in no form, serializer,
+    # filter or history of their own.
+    derived_fields = ("region_codes", "industry_codes")
 
     Kind = ProjectKind
     Stage = Stage

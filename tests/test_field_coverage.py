@@ -29,9 +29,9 @@ from regions.serializers import RegionSerializer
 BOOKKEEPING = {"id", "created_at", "updated_at", "version"}
 # Text that `?search=` matches (core.search), rather than a filter of its own.
 SEARCHED = {"name", "name_zh", "aliases", "slug"}
-# Filter keys the database keeps from other fields (a project's region and industries): neither shown, written
-# nor filtered by that name; the region and industry filters read them.
-DERIVED = {"region_codes", "industry_codes"}
+# Columns the database derives from other rows (a project's filter keys, `derived_fields`): neither shown,
+# written nor filtered by that name; the region and industry filters read them.
+DERIVED = set(Project.derived_fields)
 # Fields filtered by a filter of another name (a subtree filter takes a code): field -> the filter.
 FILTERED_AS = {"industries": "industry", "headquarters": "region"}
 

@@ -47,6 +47,9 @@ $$;
 CREATE OR REPLACE FUNCTION projects_links_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- Derived columns only: neither a new version (ETag) nor a history event (tracker_bump_version, the
+    -- history trigger's condition). The project's own save records the change of its industries.
+    PERFORM set_config('tracker.derived_write', 'on', true);
     IF TG_OP = 'INSERT' THEN
         UPDATE projects_project p SET industry_codes = projects_industry_codes(p.id)
         WHERE p.id IN (SELECT project_id FROM new_links)
@@ -60,6 +63,7 @@ BEGIN
         WHERE p.id IN (SELECT project_id FROM old_links UNION SELECT project_id FROM new_links)
           AND p.industry_codes IS DISTINCT FROM projects_industry_codes(p.id);
     END IF;
+    PERFORM set_config('tracker.derived_write', 'off', true);
     RETURN NULL;
 END;
 $$;
@@ -73,9 +77,11 @@ BEGIN
     IF pg_trigger_depth() > 1 THEN
         RETURN NULL;
     END IF;
+    PERFORM set_config('tracker.derived_write', 'on', true);
     UPDATE projects_project p SET region_codes = projects_region_codes(p.region_id)
     FROM regions_region r
     WHERE r.path <@ NEW.path AND p.region_id = r.id;
+    PERFORM set_config('tracker.derived_write', 'off', true);
     RETURN NULL;
 END;
 $$;
@@ -86,12 +92,14 @@ BEGIN
     IF pg_trigger_depth() > 1 THEN
         RETURN NULL;
     END IF;
+    PERFORM set_config('tracker.derived_write', 'on', true);
     UPDATE projects_project p SET industry_codes = projects_industry_codes(p.id)
     WHERE p.id IN (
         SELECT pi.project_id FROM projects_project_industries pi
         JOIN industries_industry i ON i.id = pi.industry_id
         WHERE i.path <@ NEW.path
     );
+    PERFORM set_config('tracker.derived_write', 'off', true);
     RETURN NULL;
 END;
 $$;
@@ -195,16 +203,8 @@ class Migration(migrations.Migration):
     operations = [
         pgtrigger.migrations.RemoveTrigger(
             model_name="project",
-            name="insert_insert",
-        ),
-        pgtrigger.migrations.RemoveTrigger(
-            model_name="project",
             name="update_update",
         ),
-        pgtrigger.migrations.RemoveTrigger(
-            model_name="project",
-            name="delete_delete",
-        ),
         migrations.AddField(
             model_name="project",
             name="industry_codes",
@@ -220,32 +220,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="project",
-            name="region_codes",
-            field=django.contrib.postgres.fields.ArrayField(
-                base_field=models.CharField(max_length=32),
-                blank=True,
-                default=list,
-                editable=False,
-                help_text="The region's code and those of the regions above it, maintained by the database.",
-                size=None,
-                verbose_name="region codes",
-            ),
-        ),
-        migrations.AddField(
-            model_name="projectevent",
-            name="industry_codes",
-            field=django.contrib.postgres.fields.ArrayField(
-                base_field=models.CharField(max_length=40),
-                blank=True,
-                default=list,
-                editable=False,
-                help_text="The industries' codes and those of the broader industries, maintained by the database.",
-                size=None,
-                verbose_name="industry codes",
-            ),
-        ),
-        migrations.AddField(
-            model_name="projectevent",
             name="region_codes",
             field=django.contrib.postgres.fields.ArrayField(
                 base_field=models.CharField(max_length=32),
@@ -304,41 +278,13 @@ class Migration(migrations.Migration):
         pgtrigger.migrations.AddTrigger(
             model_name="project",
             trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "projects_projectevent" ("aliases", "created_at", "currency", "description", "id", "industry_codes", "investment_citation_id", "investment_qualifier", "kind", "name", "name_zh", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "planned_investment", "programme_id", "region_codes", "region_id", "slug", "stage", "stage_reason", "tracked_by_id", "updated_at", "version") VALUES (NEW."aliases", NEW."created_at", NEW."currency", NEW."description", NEW."id", NEW."industry_codes", NEW."investment_citation_id", NEW."investment_qualifier", NEW."kind", NEW."name", NEW."name_zh", _pgh_attach_context(), CLOCK_TIMESTAMP(), \'insert\', NEW."id", NEW."planned_investment", NEW."programme_id", NEW."region_codes", NEW."region_id", NEW."slug", NEW."stage", NEW."stage_reason", NEW."tracked_by_id", NEW."updated_at", NEW."version"); RETURN NULL;',
-                    hash="ec719dad758079005a923c79c28282a9f184d20d",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_2e147",
-                    table="projects_project",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="project",
-            trigger=pgtrigger.compiler.Trigger(
                 name="update_update",
                 sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "projects_projectevent" ("aliases", "created_at", "currency", "description", "id", "industry_codes", "investment_citation_id", "investment_qualifier", "kind", "name", "name_zh", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "planned_investment", "programme_id", "region_codes", "region_id", "slug", "stage", "stage_reason", "tracked_by_id", "updated_at", "version") VALUES (NEW."aliases", NEW."created_at", NEW."currency", NEW."description", NEW."id", NEW."industry_codes", NEW."investment_citation_id", NEW."investment_qualifier", NEW."kind", NEW."name", NEW."name_zh", _pgh_attach_context(), CLOCK_TIMESTAMP(), \'update\', NEW."id", NEW."planned_investment", NEW."programme_id", NEW."region_codes", NEW."region_id", NEW."slug", NEW."stage", NEW."stage_reason", NEW."tracked_by_id", NEW."updated_at", NEW."version"); RETURN NULL;',
-                    hash="4cde7e3f4656945f12613a7f778df57e0312712d",
+                    condition='WHEN (OLD."aliases" IS DISTINCT FROM (NEW."aliases") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."currency" IS DISTINCT FROM (NEW."currency") OR OLD."description" IS DISTINCT FROM (NEW."description") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."investment_citation_id" IS DISTINCT FROM (NEW."investment_citation_id") OR OLD."investment_qualifier" IS DISTINCT FROM (NEW."investment_qualifier") OR OLD."kind" IS DISTINCT FROM (NEW."kind") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."name_zh" IS DISTINCT FROM (NEW."name_zh") OR OLD."planned_investment" IS DISTINCT FROM (NEW."planned_investment") OR OLD."programme_id" IS DISTINCT FROM (NEW."programme_id") OR OLD."region_id" IS DISTINCT FROM (NEW."region_id") OR OLD."slug" IS DISTINCT FROM (NEW."slug") OR OLD."stage" IS DISTINCT FROM (NEW."stage") OR OLD."stage_reason" IS DISTINCT FROM (NEW."stage_reason") OR OLD."tracked_by_id" IS DISTINCT FROM (NEW."tracked_by_id") OR OLD."updated_at" IS DISTINCT FROM (NEW."updated_at") OR OLD."version" IS DISTINCT FROM (NEW."version"))',
+                    func='INSERT INTO "projects_projectevent" ("aliases", "created_at", "currency", "description", "id", "investment_citation_id", "investment_qualifier", "kind", "name", "name_zh", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "planned_investment", "programme_id", "region_id", "slug", "stage", "stage_reason", "tracked_by_id", "updated_at", "version") VALUES (NEW."aliases", NEW."created_at", NEW."currency", NEW."description", NEW."id", NEW."investment_citation_id", NEW."investment_qualifier", NEW."kind", NEW."name", NEW."name_zh", _pgh_attach_context(), CLOCK_TIMESTAMP(), \'update\', NEW."id", NEW."planned_investment", NEW."programme_id", NEW."region_id", NEW."slug", NEW."stage", NEW."stage_reason", NEW."tracked_by_id", NEW."updated_at", NEW."version"); RETURN NULL;',
+                    hash="c4b89e4e1b1c240c069cda0dca636fdb1659a012",
                     operation="UPDATE",
                     pgid="pgtrigger_update_update_804c3",
-                    table="projects_project",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="project",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "projects_projectevent" ("aliases", "created_at", "currency", "description", "id", "industry_codes", "investment_citation_id", "investment_qualifier", "kind", "name", "name_zh", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "planned_investment", "programme_id", "region_codes", "region_id", "slug", "stage", "stage_reason", "tracked_by_id", "updated_at", "version") VALUES (OLD."aliases", OLD."created_at", OLD."currency", OLD."description", OLD."id", OLD."industry_codes", OLD."investment_citation_id", OLD."investment_qualifier", OLD."kind", OLD."name", OLD."name_zh", _pgh_attach_context(), CLOCK_TIMESTAMP(), \'delete\', OLD."id", OLD."planned_investment", OLD."programme_id", OLD."region_codes", OLD."region_id", OLD."slug", OLD."stage", OLD."stage_reason", OLD."tracked_by_id", OLD."updated_at", OLD."version"); RETURN NULL;',
-                    hash="a7dc1be2d6a6f54983efc0b2f1f1b02bacd04469",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_2192f",
                     table="projects_project",
                     when="AFTER",
                 ),

@@ -1,8 +1,8 @@
 """The project list's plans at tier S (issue "Prove the plans"): how much work PostgreSQL does for a page.
 
 Tier S (100,000 projects) is loaded once for the module into the test database, committed by the loader's own
-connection, and emptied afterwards, as the `tiny` fixture does (tests/bench/conftest.py). Its tables are then
-vacuumed: the loader's ANALYZE leaves the visibility map unset, so every index-only scan would visit the heap
+connection, and emptied afterwards, as the `tiny` fixture does (tests/bench/conftest.py). The loader vacuums
+its tables: without it the visibility map is unset, so every index-only scan would visit the heap
 and the planner would price it so, while a table autovacuum has been through (production, or this server a
 minute later if autovacuum runs) answers from the index alone. Vacuuming here makes the plans the ones a
 running site gets, and the same on every run.
@@ -258,9 +258,7 @@ def tier_s(django_db_setup, django_db_blocker) -> Iterator[psycopg.Connection]:
         params = connection.get_connection_params()
         connection.close()
     conn = psycopg.connect(**params, autocommit=True)
-    load(conn, TIERS["S"], log=lambda message: None)
-    # The tables as autovacuum leaves them (module docstring); the loader has analyzed them.
-    conn.execute("VACUUM projects_project, projects_project_industries, projects_milestone")
+    load(conn, TIERS["S"], log=lambda message: None)  # vacuumed and analyzed (module docstring)
     yield conn
     conn.execute(f"TRUNCATE {', '.join(_tables_to_reset(conn))}, bench_meta RESTART IDENTITY CASCADE")
     conn.execute("DROP TABLE bench_meta")
