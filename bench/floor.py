@@ -280,21 +280,27 @@ def project_summary(environ: dict, params: dict[str, list[str]]) -> tuple[int, d
         args = [*key_args, approx, *where_args]
         children = "regions_region"
     elif group_by == "industry":
+        # As O (projects.selectors._by_industry): the children a project falls under, from its industry codes.
         root = _node("industries_industry", params.get("industry", [None])[-1])
-        key, key_args = _child_key("i", root)
-        links = "SELECT pi.project_id, i.id, i.path FROM projects_project_industries pi "
-        links += "JOIN industries_industry i ON i.id = pi.industry_id"
-        link_args = []
+        parent = "parent_id = %s" if root is not None else "parent_id IS NULL"
+        keys = (
+            "SELECT code FROM unnest(p.industry_codes) AS code"
+            f" WHERE code = ANY(ARRAY(SELECT code FROM industries_industry WHERE {parent}))"
+        )
+        key_args = [root[0]] if root is not None else []
         if root is not None:
-            links += " WHERE i.path <@ %s::ltree"
-            link_args.append(root[1])
-        keyed = f"SELECT p.*, {key} AS key FROM ({base}) p LEFT JOIN ({links}) i ON i.project_id = p.id"
+            keys += (
+                " UNION ALL SELECT %s WHERE EXISTS (SELECT 1 FROM projects_project_industries pi"
+                " WHERE pi.project_id = p.id AND pi.industry_id = %s)"
+            )
+            key_args += [root[2], root[0]]
+        coded = base.replace("p.stage ", "p.stage, p.industry_codes ", 1)
+        keyed = f"SELECT p.*, k.code AS key FROM ({coded}) p LEFT JOIN LATERAL ({keys}) k ON TRUE"
         parts = [
-            f"SELECT 0, key, {AGGREGATES}, NULL::bigint, NULL, NULL "
-            f"FROM (SELECT DISTINCT ON (key, id) * FROM ({keyed}) k) per_group GROUP BY key",
+            f"SELECT 0, key, {AGGREGATES}, NULL::bigint, NULL, NULL FROM ({keyed}) k GROUP BY key",
             f"SELECT 2, NULL, {AGGREGATES}, NULL, NULL, NULL FROM ({base}) p",
         ]
-        args = [approx, *key_args, *where_args, *link_args, approx, *where_args]
+        args = [approx, *where_args, *key_args, approx, *where_args]
         children = "industries_industry"
     elif group_by == "status":
         keyed = f"SELECT p.*, p.stage AS key FROM ({base}) p"
@@ -325,9 +331,12 @@ def project_summary(environ: dict, params: dict[str, list[str]]) -> tuple[int, d
         return _summary_row(key, label, *(values or (0, Decimal(0), False, 0)))
 
     if group_by in ("region", "industry"):
-        rows = [row(code, name, totals.get(str(pk))) for pk, code, name in kids]
-        if root is not None and str(root[0]) in totals:
-            rows.insert(0, row(root[2], f"{root[3]} (directly)", totals[str(root[0])]))
+        # Regions are keyed by id, industries by code (as in O).
+        by_code = group_by == "industry"
+        rows = [row(code, name, totals.get(code if by_code else str(pk))) for pk, code, name in kids]
+        own = None if root is None else (root[2] if by_code else str(root[0]))
+        if own is not None and own in totals:
+            rows.insert(0, row(root[2], f"{root[3]} (directly)", totals[own]))
         if group_by == "industry" and None in totals:
             rows.append(row(None, "no industry recorded", totals[None]))
     elif group_by == "status":

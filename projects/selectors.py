@@ -59,6 +59,8 @@ def project_summary(
     """
     projects = projects.filter(kind=ProjectKind.PROJECT).order_by()
     columns = ("id", "planned_investment", "currency", "investment_qualifier", "region_id", "stage")
+    if group_by == "industry":
+        columns += ("industry_codes",)
     base = projects.values(*columns).query.sql_with_params()
     parent = None
     if group_by == "region":
@@ -75,7 +77,7 @@ def project_summary(
         parent = {"code": region.code, "name": region.name} if region else None
     elif group_by == "industry":
         totals, children = _by_industry(base, industry)
-        rows = _tree_rows(totals, industry, children)
+        rows = _tree_rows(totals, industry, children, by_code=True)
         if None in totals:
             rows.append(_row(None, "no industry recorded", totals[None]))
         parent = {"code": industry.code, "name": industry.name} if industry else None
@@ -104,26 +106,29 @@ def _row(key: str | None, label: str, totals: Totals | None) -> SummaryRow:
 
 
 def _by_industry(base: tuple[str, tuple], root: Industry | None) -> tuple[dict, list[tuple[int, str, str]]]:
-    # Only a project's industries inside `root`'s subtree place it: with industry=C, a project also
-    # filed under an industry chain counts under C's children, and is not "filed under no industry".
-    links = (
-        "SELECT pi.project_id, i.id, i.path FROM projects_project_industries pi "
-        "JOIN industries_industry i ON i.id = pi.industry_id"
+    """Totals per child of `root` (per top-level industry without one), keyed by code.
+
+    A project's industry codes (`industry_codes`: its industries and every broader one, kept by the
+    database) name the children it falls under, each once: no scan of the link table. Only a project's
+    industries inside `root`'s subtree place it: with industry=C, a project also filed under an industry
+    chain counts under C's children, and is not "filed under no industry". A project linked to `root`
+    itself also counts in the root's own row ("(directly)").
+    """
+    children = "parent_id = %s" if root is not None else "parent_id IS NULL"
+    keys = (
+        "SELECT code FROM unnest(p.industry_codes) AS code"
+        f" WHERE code = ANY(ARRAY(SELECT code FROM industries_industry WHERE {children}))"
     )
-    join_params = []
-    if root:
-        links += " WHERE i.path <@ %s::ltree"
-        join_params.append(root.path)
-    key_sql, key_params = _child_key("i", root)
-    join = f"LEFT JOIN ({links}) i ON i.project_id = p.id"
+    params: list = [root.pk] if root is not None else []
+    if root is not None:
+        keys += (
+            " UNION ALL SELECT %s WHERE EXISTS (SELECT 1 FROM projects_project_industries pi"
+            " WHERE pi.project_id = p.id AND pi.industry_id = %s)"
+        )
+        params += [root.code, root.pk]
+    join = f"LEFT JOIN LATERAL ({keys}) AS k ON TRUE"
     return _aggregate(
-        base,
-        key_sql,
-        join,
-        key_params=key_params,
-        join_params=join_params,
-        several_keys=True,
-        children=("industries_industry", root),
+        base, "k.code", join, join_params=params, several_keys=True, children=("industries_industry", root)
     )
 
 
@@ -140,12 +145,19 @@ def _child_key(alias: str, root: Region | Industry | None) -> tuple[str, list]:
 
 
 def _tree_rows(
-    totals: dict[str | None, Totals], root: Region | Industry | None, children: list[tuple[int, str, str]]
+    totals: dict[str | None, Totals],
+    root: Region | Industry | None,
+    children: list[tuple[int, str, str]],
+    *,
+    by_code: bool = False,
 ) -> list[SummaryRow]:
-    """A row per child in code order, zeros included, after one for the projects placed on `root` itself."""
-    rows = [_row(code, name, totals.get(str(pk))) for pk, code, name in children]
-    if root is not None and str(root.pk) in totals:
-        rows.insert(0, _row(root.code, f"{root.name} (directly)", totals[str(root.pk)]))
+    """A row per child in code order, zeros included, after one for the projects placed on `root` itself.
+
+    `totals` are keyed by the nodes' ids as text, or by their codes (`by_code`)."""
+    rows = [_row(code, name, totals.get(code if by_code else str(pk))) for pk, code, name in children]
+    own = None if root is None else (root.code if by_code else str(root.pk))
+    if own is not None and own in totals:
+        rows.insert(0, _row(root.code, f"{root.name} (directly)", totals[own]))
     return rows
 
 
@@ -175,8 +187,9 @@ def _aggregate(
 
     Returns the totals per key (the overall total under `ALL`) and, with `children` (a tree table and
     a root), the root's direct children (of the top without one) in code order, for rows with zeros.
-    A project has one key, unless `several_keys` (industries): then it counts once per key, and the
-    overall total is taken over the projects themselves, not over the keyed rows.
+    A project has one key, unless `several_keys` (industries): then it counts once per key (the join
+    must give each of a project's keys once), and the overall total is taken over the projects
+    themselves, not over the keyed rows.
 
     `pre_group` (a column of the projects the key depends on alone, such as `region_id`) aggregates per
     that column first: the key (a path computation and a join) is then worked out a few thousand
@@ -198,7 +211,7 @@ def _aggregate(
     elif several_keys:
         parts = [
             f"SELECT 0 AS part, key, {AGGREGATES}, NULL::bigint, NULL, NULL "  # noqa: S608
-            f"FROM (SELECT DISTINCT ON (key, id) * FROM ({keyed}) AS keyed) AS per_group GROUP BY key",
+            f"FROM ({keyed}) AS keyed GROUP BY key",
             f"SELECT 2, NULL, {AGGREGATES}, NULL, NULL, NULL FROM ({base_sql}) AS p",  # noqa: S608
         ]
         params = [approximate, *keyed_params, approximate, *base_params]
