@@ -10,11 +10,14 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.http import Http404
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from pghistory.models import Events
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from api.conditional import (
     PreconditionFailed,
@@ -30,6 +33,8 @@ from api.projection import Projection, projection_of
 from api.renderers import JSONRenderer
 
 WRITE_ACTIONS = {"update", "partial_update", "destroy"}
+UNKNOWN_PARAMETER = _("This list reads no such parameter; it reads: %(accepted)s.")
+CURSOR_ORDER = _("Cursor pages come in id order: send ordering or cursor, not both.")
 
 
 def is_id(value: str) -> bool:
@@ -255,7 +260,33 @@ class TrackerViewSet(viewsets.ModelViewSet):
         data = HistoryEventSerializer(page, many=True, context={"usernames": users}).data
         return self.get_paginated_response(data)
 
+    # Read by every list, whatever its filters: DRF's format override and the two kinds of page.
+    COMMON_LIST_PARAMETERS = ("format", "page", "page_size", "cursor")
+
+    def list_parameters(self) -> list[str]:
+        """The query parameters this list reads: its filters, its order, pages and the format."""
+        names = list(getattr(getattr(self, "filterset_class", None), "base_filters", {}))
+        if getattr(self, "ordering_fields", None):
+            names.append(api_settings.ORDERING_PARAM)
+        return [*names, *self.COMMON_LIST_PARAMETERS]
+
+    def refuse_unknown_parameters(self, request, accepted: list[str]) -> None:
+        """400 naming each parameter the request sends that `accepted` does not hold.
+
+        A misspelt filter (`?regoin=331181`) ignored would answer with every record, as if it matched.
+        """
+        errors = {
+            name: [UNKNOWN_PARAMETER % {"accepted": ", ".join(accepted)}]
+            for name in request.query_params
+            if name not in accepted
+        }
+        if "cursor" in request.query_params and api_settings.ORDERING_PARAM in request.query_params:
+            errors[api_settings.ORDERING_PARAM] = [CURSOR_ORDER]
+        if errors:
+            raise ValidationError(errors)
+
     def list(self, request, *args, **kwargs):
+        self.refuse_unknown_parameters(request, self.list_parameters())
         projection = self.projection()
         if projection is not None:
             queryset = self.filter_queryset(self.base_queryset()).only("pk")

@@ -42,10 +42,15 @@ def index(request: HttpRequest) -> HttpResponse:
         )
     ]
     region_codes = {region.code for region in [root, *children] if region}
-    region = request.GET.get("region", "")
-    region = region if region in region_codes else (root.code if root else "")
-    year = request.GET.get("year", "")
-    year = year if year in years else ""
+    asked_region, asked_year = request.GET.get("region", ""), request.GET.get("year", "")
+    region = asked_region if asked_region in region_codes else (root.code if root else "")
+    year = asked_year if asked_year in years else ""
+    # A region or year the page cannot show is said, not silently replaced by the whole city.
+    refused = []
+    if asked_region and asked_region != region:
+        refused.append(_("The region %(code)s is not one this dashboard shows.") % {"code": asked_region})
+    if asked_year and asked_year != year:
+        refused.append(_("No project reached a step of the funnel in %(year)s.") % {"year": asked_year})
 
     config = {
         "summaryUrl": reverse("api:project-summary"),
@@ -76,6 +81,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "years": years,
         "selected_region": region,
         "selected_year": year,
+        "refused": refused,
         "dashboard_config": config,
         "charts": [
             {

@@ -241,6 +241,7 @@ class ProjectViewSet(TrackerViewSet):
     )
     @action(detail=False, methods=["get"], url_path="summary", pagination_class=None)
     def summary(self, request):
+        self.refuse_unknown_parameters(request, ["group_by", *self.filterset_class.base_filters, "format"])
         group_by = request.query_params.get("group_by", "")
         if group_by not in GROUPINGS:
             raise ValidationError({"group_by": [f"Choose one of: {', '.join(GROUPINGS)}."]})

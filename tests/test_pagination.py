@@ -242,10 +242,13 @@ def test_cursor_mode_walks_every_row_once_in_id_order_without_counting() -> None
     assert all("cursor=" in page["next"] for page in pages[:-1])
 
 
-def test_cursor_mode_keeps_id_order_whatever_the_ordering_and_keeps_the_filters() -> None:
+def test_cursor_mode_keeps_id_order_and_the_filters_and_refuses_another_order() -> None:
     ids = projects(12, amounts=[Decimal(3), Decimal(1), Decimal(2)])
-    seen, _pages = walk(PROJECTS, cursor="", page_size=5, ordering="-planned_investment", has_investment="true")
+    seen, _pages = walk(PROJECTS, cursor="", page_size=5, has_investment="true")
     assert seen == sorted(ids)
+    refused = client_for().get(PROJECTS, {"cursor": "", "ordering": "-planned_investment"})
+    assert refused.status_code == 400
+    assert list(error_of(refused)["fields"]) == ["ordering"]
     seen, _pages = walk(PROJECTS, cursor="", page_size=5, min_investment="2")
     assert seen == [pk for n, pk in enumerate(ids) if n % 3 != 1]  # amounts 3 and 2, not 1
 

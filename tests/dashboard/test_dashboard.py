@@ -103,13 +103,21 @@ class TestThePage:
     def test_the_year_control_offers_the_years_of_actual_milestones(self) -> None:
         assert options(page(), "year") == ["", "2024"]
 
-    def test_the_chosen_filters_are_selected_and_unknown_ones_ignored(self) -> None:
+    def test_the_chosen_filters_are_selected_and_unknown_ones_said_and_not_applied(self) -> None:
         html = Client().get(PAGE, {"region": "331181", "year": "2024"}, **EN).content.decode()
         assert '<option value="331181" selected>' in html
         assert '<option value="2024" selected>' in html
-        html = Client().get(PAGE, {"region": "510000", "year": "1999' OR 1=1"}, **EN).content.decode()
+        assert 'role="alert"' not in html
+        html = Client().get(PAGE, {"region": "999999", "year": "1999' OR 1=1"}, **EN).content.decode()
         assert '<option value="331100" selected>' in html
         assert "selected" not in re.search(r'<select[^>]*name="year".*?</select>', html, re.S).group(0)
+        alerts = re.findall(r'<p class="status refused" role="alert">(.*?)</p>', html)
+        assert alerts[0] == "The region 999999 is not one this dashboard shows."
+        assert alerts[1].startswith("No project reached a step of the funnel in 1999&#x27; OR 1=1")
+
+    def test_an_unknown_region_is_said_in_chinese_to_a_chinese_reader(self) -> None:
+        html = Client().get(PAGE, {"region": "999999"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "地区 999999 不在本看板的地区之内。" in html
 
     def test_the_labels_for_the_script_follow_the_funnel_and_name_the_regions(self) -> None:
         config = dashboard_config(page())
