@@ -356,3 +356,29 @@ def test_a_signed_in_writer_opens_any_collection_in_the_browsable_api():
         url: client.get(url, HTTP_ACCEPT="text/html").status_code for url in ("/api/v1/projects/", "/api/v1/companies/")
     }
     assert statuses == {"/api/v1/projects/": 200, "/api/v1/companies/": 200}
+
+
+@pytest.mark.parametrize("prefix", ["Bearer", "bearer", "Token"])
+def test_a_token_works_behind_the_bearer_prefix_swagger_and_generated_clients_send_as_well_as_knoxs(officer, prefix):
+    token = log_in(officer.username).json()["token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"{prefix} {token}")
+
+    response = client.post("/api/v1/sources/", {"slug": f"b-{prefix}", "title": "Lishui bulletin"}, format="json")
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer one two"])
+def test_a_bearer_header_without_exactly_one_token_is_a_401_saying_how_to_send_it(header):
+    response = APIClient().get("/api/v1/projects/", HTTP_AUTHORIZATION=header)
+
+    assert response.status_code == 401
+    assert "Bearer <token>" in error_of(response)["message"]
+
+
+def test_the_openapi_document_declares_the_token_as_an_http_bearer_scheme():
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    assert schema["components"]["securitySchemes"]["knoxApiToken"]["type"] == "http"
+    assert schema["components"]["securitySchemes"]["knoxApiToken"]["scheme"] == "bearer"
