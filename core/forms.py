@@ -27,8 +27,10 @@ WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
 CENT = Decimal("0.01")
 UNIT_FACTORS = {"": Decimal(1), "元": Decimal(1), "万": WAN, "万元": WAN, "亿": YI, "亿元": YI}
-# Full-width comma and full stop, as a Chinese input method types them.
-FULL_WIDTH_PUNCTUATION = str.maketrans({"\uff0c": ",", "\uff0e": "."})
+# What a Chinese input method types: full-width digits, comma, full stop and space, read as ASCII ones.
+FULL_WIDTH_PUNCTUATION = str.maketrans(
+    {**{chr(0xFF10 + digit): str(digit) for digit in range(10)}, "\uff0c": ",", "\uff0e": ".", "\u3000": " "}
+)
 MONEY_TEXT = re.compile(r"(?P<number>[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?P<unit>亿元|万元|亿|万|元)?")
 
 

@@ -47,6 +47,9 @@ def test_a_project_entered_with_its_lead_investor_and_landing_month_is_served_by
     page.locator("#id_name").press("Tab")  # the admin fills the slug in from the name on change
     expect(page.locator("#id_slug")).to_have_value(NEW_SLUG)
     pick_autocomplete(page, "id_region", "Longquan", "Longquan City (331181)")
+    # Full-width digits, as a Chinese input method types them, are read like ASCII ones.
+    page.locator("#id_planned_investment").fill("\uff15\uff0c\uff16\uff10\uff10万元")
+    expect(page.locator("#id_planned_investment ~ .money-units")).to_have_text("0.56 亿元 · 5,600.00 万元")
     page.locator("#id_planned_investment").fill("3亿")
     # Beside the box, the amount as the bureau reads it, as soon as it is typed.
     expect(page.locator("#id_planned_investment ~ .money-units")).to_have_text("3.00 亿元 · 30,000.00 万元")

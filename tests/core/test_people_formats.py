@@ -51,6 +51,10 @@ LIANDU = "331102"
         ("5000 万元", "50000000"),
         ("¥1,234.5", "1234.5"),
         ("1\uff0c234\uff0e5", "1234.5"),  # full-width comma and full stop
+        ("\uff15\uff0e\uff16亿元", "560000000.0"),  # full-width digits, as a Chinese input method types them
+        ("\uff15\uff0c\uff16\uff10\uff10万元", "56000000"),
+        ("\uffe5\uff11\uff12\uff13\uff14", "1234"),
+        ("\uff15\u3000亿", "500000000"),  # a full-width space before the unit
         ("0.01", "0.01"),
         ("1.2345万", "12345.0000"),
     ],

@@ -7,7 +7,11 @@
 
   // "2,000,000,000.00" with unit "" -> {digits: "200000000000", scale: 2} (value = digits / 10^scale)
   function parse(text) {
-    var match = PATTERN.exec(text.trim().replace(/^[¥￥]/, "").replace(/，/g, ",").trim());
+    // Full-width digits, comma, full stop and space (a Chinese input method's) read as ASCII ones.
+    var ascii = text.replace(/[\uff10-\uff19]/g, function (digit) {
+      return String.fromCharCode(digit.charCodeAt(0) - 0xfee0);
+    }).replace(/，/g, ",").replace(/．/g, ".").replace(/\u3000/g, " ");
+    var match = PATTERN.exec(ascii.trim().replace(/^[¥￥]/, "").trim());
     if (!match) return null;
     var number = match[1].replace(/,/g, "");
     var point = number.indexOf(".");
