@@ -9,6 +9,7 @@ from core.choices import DatePrecision
 from core.constraints import date_precision_constraint
 from core.models import Located, TimeStampedModel, local_name, tracked
 from core.search import search_index
+from core.slugs import SlugFromName
 
 # Length and the GB 32100 character set are checked by the database; the two check characters
 # by clean(), because a code may knowingly be stored unverified.
@@ -23,7 +24,7 @@ class CompanyKind(models.TextChoices):
 
 
 @tracked
-class Company(Located, TimeStampedModel):
+class Company(Located, TimeStampedModel, SlugFromName):
     """A firm or organisation that invests, operates, partners in or promotes projects.
 
     Government bodies, platforms such as the Qingtian Innovation Empowerment Center and
@@ -43,7 +44,13 @@ class Company(Located, TimeStampedModel):
         blank=True,
         help_text=_("Other names and spellings, such as the article's 'Kolen' for Kelun."),
     )
-    slug = models.SlugField(verbose_name=_("slug"), max_length=120, unique=True)
+    slug = models.SlugField(
+        verbose_name=_("slug"),
+        max_length=120,
+        unique=True,
+        blank=True,
+        help_text=_("Latin letters, digits and hyphens; left empty, it is made from the name (pinyin for Chinese)."),
+    )
     kind = models.CharField(verbose_name=_("kind"), max_length=16, choices=CompanyKind.choices)
     credit_code = models.CharField(
         verbose_name=_("unified social credit code"),
@@ -112,6 +119,11 @@ class Company(Located, TimeStampedModel):
         verbose_name = _("company or organisation")
         verbose_name_plural = _("companies and organisations")
         constraints = [
+            models.CheckConstraint(
+                condition=~Q(slug=""),
+                name="companies_company_slug_not_empty",
+                violation_error_message=_("A record needs a slug."),
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=CompanyKind.values),
                 name="companies_company_kind_valid",

@@ -12,6 +12,7 @@ from core.fields import MoneyField
 from core.models import Located, TimeStampedModel, local_name, tracked
 from core.periods import PERIOD_PATTERN
 from core.search import search_index
+from core.slugs import SlugFromName
 
 CURRENCIES = [code for code, _label in CURRENCY_CHOICES]
 
@@ -50,7 +51,7 @@ class ProjectKind(models.TextChoices):
 
 
 @tracked
-class Project(Located, TimeStampedModel):
+class Project(Located, TimeStampedModel, SlugFromName):
     """An investment project or lead that the bureau promotes, from first idea to full capacity.
 
     A programme (an industry cluster, a block's set of projects) is a project of kind
@@ -69,7 +70,13 @@ class Project(Located, TimeStampedModel):
     name = models.CharField(verbose_name=_("name"), max_length=300)
     name_zh = models.CharField(verbose_name=_("Chinese name"), max_length=300, blank=True)
     aliases = ArrayField(models.CharField(max_length=300), verbose_name=_("aliases"), default=list, blank=True)
-    slug = models.SlugField(verbose_name=_("slug"), max_length=120, unique=True)
+    slug = models.SlugField(
+        verbose_name=_("slug"),
+        max_length=120,
+        unique=True,
+        blank=True,
+        help_text=_("Latin letters, digits and hyphens; left empty, it is made from the name (pinyin for Chinese)."),
+    )
     kind = models.CharField(verbose_name=_("kind"), max_length=16, choices=ProjectKind.choices, default="project")
     programme = models.ForeignKey(
         to="projects.Project",
@@ -152,6 +159,11 @@ class Project(Located, TimeStampedModel):
         verbose_name = _("investment project")
         verbose_name_plural = _("investment projects")
         constraints = [
+            models.CheckConstraint(
+                condition=~Q(slug=""),
+                name="projects_project_slug_not_empty",
+                violation_error_message=_("A record needs a slug."),
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=ProjectKind.values),
                 name="projects_project_kind_valid",
