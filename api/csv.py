@@ -152,6 +152,9 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
+BOM = "\ufeff"
+
+
 def stream_csv(queryset, serializer_class, *, context: dict[str, Any], filename: str) -> StreamingHttpResponse:
     """Every row of `queryset`, serialized like the JSON list, without holding the result in memory.
 
@@ -163,6 +166,9 @@ def stream_csv(queryset, serializer_class, *, context: dict[str, Any], filename:
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
+        # The byte order mark the admin's exports carry (utf-8-sig): Excel, what bureaus open a CSV with,
+        # reads the Chinese text as UTF-8 only when it is there. Python's utf-8-sig and pandas drop it.
+        buffer.write(BOM)
         writer = csv.writer(buffer)
         writer.writerow(".".join(path) for path in paths)
         for obj in queryset.iterator(chunk_size=CHUNK_SIZE):

@@ -26,6 +26,7 @@ cat <<MSG
   API:     ${base}/api/v1/
   Docs:    ${base}/api/docs/   (Redoc: ${base}/api/redoc/)
   Admin:   ${base}/admin/
+  Dashboard: ${base}/dashboard/
   Health:  ${base}/healthz
 
 MSG

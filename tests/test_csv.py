@@ -96,7 +96,7 @@ def body_of(response) -> bytes:
 
 
 def table(response) -> tuple[list[str], list[dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(body_of(response).decode("utf-8"), newline=""))
+    reader = csv.DictReader(io.StringIO(body_of(response).decode("utf-8-sig"), newline=""))
     return list(reader.fieldnames or []), list(reader)
 
 
@@ -211,7 +211,7 @@ def test_money_is_the_exact_decimal_string_and_chinese_text_is_utf_8(world):
     body = body_of(response)
     assert "科伦高端制剂及保健食品项目".encode() in body
     assert "龙泉市".encode() in body
-    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8"), newline="")))
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
     amounts = {row["name"]: row["planned_investment"] for row in rows}
     assert amounts["Kelun high-end preparation project"] == "2000000000.00"
     assert amounts["M packaging line"] == "98765432109876.54"
@@ -260,7 +260,7 @@ def test_a_record_is_one_csv_line_under_its_header(world):
     response = APIClient().get(f"{API}/regions/{world['region'].code}/", {"format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"] == CSV_TYPE
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"), newline="")))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
     assert [(row["code"], row["name_zh"], row["parent.code"]) for row in rows] == [
         (world["region"].code, "龙泉市", world["region"].parent.code)
     ]
@@ -269,7 +269,7 @@ def test_a_record_is_one_csv_line_under_its_header(world):
 def test_the_summary_is_its_table_of_rows_then_the_totals(world):
     response = APIClient().get(f"{API}/projects/summary/", {"group_by": "status", "format": "csv"})
     assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"), newline="")))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
     assert rows[-1]["label"] == "all projects"
     assert rows[-1]["key"] == ""
     assert sum(int(row["project_count"]) for row in rows[:-1]) == int(rows[-1]["project_count"])
@@ -333,3 +333,11 @@ def test_a_large_export_is_streamed_in_constant_memory_and_chunked_queries():
     assert large_peak < 1.3 * small_peak, (small_peak, large_peak)
     # The rows through one cursor, then the industries of each chunk: never a query per row.
     assert large_queries <= 1 + 2 * math.ceil(15_000 / CHUNK_SIZE), (small_queries, large_queries)
+
+
+def test_the_api_csv_starts_with_the_byte_order_mark_the_admin_export_carries():
+    ProjectFactory()
+    response = APIClient().get("/api/v1/projects/", {"format": "csv"})
+    body = body_of(response)
+    assert body.startswith("\ufeff".encode())
+    assert body.decode("utf-8-sig").startswith("id,")
