@@ -27,7 +27,17 @@ GROUP_NAMES = {
 }
 
 # pghistory: reading change history (its Events admin) is a view permission like any other.
-TRACKED_APPS = ("regions", "industries", "companies", "projects", "indicators", "sources", "accounts", "pghistory")
+TRACKED_APPS = (
+    "regions",
+    "industries",
+    "companies",
+    "projects",
+    "figures",
+    "indicators",
+    "sources",
+    "accounts",
+    "pghistory",
+)
 # What a regional editor may write: records that sit in a region, and new sources and quotes.
 EDITOR_MODELS = {
     "regions.region",
@@ -36,8 +46,8 @@ EDITOR_MODELS = {
     "projects.participant",
     "projects.milestone",
     "projects.fundsinplace",
-    "projects.figure",
     "projects.followup",
+    "figures.figure",
     "indicators.observation",
 }
 EDITOR_ADD_ONLY = {"sources.source", "sources.citation"}

@@ -91,6 +91,16 @@ def validate_period(value: str) -> None:
         raise serializers.ValidationError(str(exc), code="period") from exc
 
 
+class CurrentProjectDefault:
+    """The project named in the URL of a project's sub-resource (`/projects/{project}/figures/`): what the
+    view's `get_project()` answers. A hidden field's default, so that the model's rules see the project."""
+
+    requires_context = True
+
+    def __call__(self, serializer_field):
+        return serializer_field.context["view"].get_project()
+
+
 class KeyRelatedField(serializers.RelatedField):
     """A related record written as its key (a region's code, a company's id or slug) and read
     back as a short summary (`summary_serializer`), so list rows need no second request."""

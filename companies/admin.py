@@ -5,7 +5,7 @@ from companies.models import Company
 from companies.resources import CompanyResource
 from core.admin import HTTPS_URL_FIELDS, AliasSearchMixin, TrackerModelAdmin, titled_choices_filter
 from core.imports import TrackerImportExportMixin
-from projects.admin import FigureInline
+from figures.admin import FigureInline
 
 
 class CompanyFigureInline(FigureInline):

@@ -2,9 +2,10 @@ from rest_framework import serializers
 
 from api.serializers import KeyRelatedField, ValidatedModelSerializer
 from companies.models import Company
+from figures.serializers import FigureSerializer
 from industries.serializers import annotated_industry_codes_field
 from regions.serializers import region_field
-from sources.serializers import CitationSerializer, citation_field
+from sources.serializers import citation_field
 
 
 class CompanySummarySerializer(serializers.ModelSerializer):
@@ -36,22 +37,6 @@ class CompanySerializer(ValidatedModelSerializer):
             "stock_code", "website", "description", "project_count", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "project_count", "created_at", "updated_at"]
-
-
-class FigureSerializer(serializers.Serializer):
-    """A figure as a company's or project's detail embeds it (read-only)."""
-
-    id = serializers.IntegerField()
-    metric = serializers.CharField()
-    label = serializers.CharField()
-    period = serializers.CharField()
-    value = serializers.DecimalField(max_digits=24, decimal_places=4)
-    unit = serializers.CharField()
-    qualifier = serializers.CharField()
-    is_estimated = serializers.BooleanField()
-    is_derived = serializers.BooleanField()
-    formula = serializers.CharField()
-    citation = CitationSerializer(allow_null=True)
 
 
 class CompanyDetailSerializer(CompanySerializer):

@@ -6,8 +6,8 @@ from api.viewsets import TrackerViewSet, accepted_format
 from companies.filters import CompanyFilterSet
 from companies.models import Company
 from companies.serializers import CompanyDetailSerializer, CompanySerializer
+from figures.models import Figure
 from industries.models import Industry
-from projects.models import Figure
 
 
 @extend_schema_view(

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 from companies.models import Company
+from figures.models import Figure
 from indicators.models import Indicator, Observation
 from industries.models import Industry
-from projects.models import Figure, FundsInPlace, Milestone, Participant, Project
+from projects.models import FundsInPlace, Milestone, Participant, Project
 from regions.models import Region
 from sources.models import Citation, Source
 

@@ -10,30 +10,18 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
     AliasSearchMixin,
-    DistinctRowsFormSet,
     TrackerInline,
     TrackerModelAdmin,
     kept_forms,
     titled_choices_filter,
 )
 from core.imports import TrackerImportExportMixin
-from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, ParticipantRole, Project
+from figures.admin import FigureInline
+from projects.models import FollowUp, FundsInPlace, Milestone, Participant, ParticipantRole, Project
 from projects.resources import ProjectResource
 
 PROJECT_SEARCH_FIELDS = ("project__name", "project__name_zh", "project__slug")
 COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
-FIGURE_FIELDS = (
-    "metric",
-    "label",
-    "period",
-    "value",
-    "unit",
-    "qualifier",
-    "is_estimated",
-    "is_derived",
-    "formula",
-    "citation",
-)
 
 
 class ParticipantFormSet(BaseInlineFormSet):
@@ -108,26 +96,6 @@ class FundsInPlaceInline(TrackerInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("project")
-
-
-class FigureFormSet(DistinctRowsFormSet):
-    distinct_fields = ("metric", "period", "label")
-    distinct_message = _("Two figures give the same metric for the same period; tell them apart by their label.")
-
-
-class FigureInline(TrackerInline):
-    """Figures a source states about the project the page shows; `companies.admin` reuses it with
-    `fk_name = "company"` for the figures about a company."""
-
-    model = Figure
-    fk_name = "project"
-    formset = FigureFormSet
-    fields = FIGURE_FIELDS
-    autocomplete_fields = ("citation",)
-    extra = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("project", "company")
 
 
 class FollowUpInline(TrackerInline):
@@ -284,21 +252,3 @@ class FollowUpAdmin(TrackerModelAdmin):
     @admin.display(description=_("what was done"), ordering="action")
     def action_excerpt(self, obj) -> str:
         return Truncator(obj.action).chars(80)
-
-
-@admin.register(Figure)
-class FigureAdmin(TrackerModelAdmin):
-    list_display = ("subject", "metric", "label", "period", "value", "unit", "qualifier", "is_estimated", "is_derived")
-    list_select_related = ("project", "company")
-    list_filter = ("metric", "unit", "qualifier", "is_estimated", "is_derived")
-    search_fields = (*PROJECT_SEARCH_FIELDS, "company__name", "company__name_zh", "label", "period")
-    autocomplete_fields = ("project", "company", "citation")
-    fields = ("project", "company", *FIGURE_FIELDS[:3], "period_start", "period_end", *FIGURE_FIELDS[3:])
-    readonly_fields = ("period_start", "period_end")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("project", "company")
-
-    @admin.display(description=_("project or company"))
-    def subject(self, obj) -> str:
-        return str(obj.project or obj.company)

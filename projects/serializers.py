@@ -4,15 +4,16 @@ from rest_framework import serializers
 
 from api.projection import SQLField, related_json
 from api.serializers import (
+    CurrentProjectDefault,
     KeyRelatedField,
     MoneyField,
     SlugKeyRelatedField,
     ValidatedModelSerializer,
-    validate_period,
 )
-from companies.serializers import CompanySummarySerializer, FigureSerializer, company_field
+from companies.serializers import CompanySummarySerializer, company_field
+from figures.serializers import FigureSerializer
 from industries.serializers import industry_codes_field
-from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, ParticipantRole, Project
+from projects.models import FollowUp, FundsInPlace, Milestone, Participant, ParticipantRole, Project
 from regions.serializers import region_field
 from sources.serializers import citation_field
 
@@ -72,15 +73,6 @@ def lead_investor_json():
     return related_json(CompanySummarySerializer, "company_id", within=leads)
 
 
-class CurrentProjectDefault:
-    """The project named in the URL of a project's sub-resource."""
-
-    requires_context = True
-
-    def __call__(self, serializer_field):
-        return serializer_field.context["view"].get_project()
-
-
 class ProjectChildSerializer(ValidatedModelSerializer):
     """A record of one project: the project comes from the URL, so model rules see it."""
 
@@ -125,19 +117,6 @@ class FundsInPlaceSerializer(ProjectChildSerializer):
         model = FundsInPlace
         fields = ["id", "project", "as_of", "amount", "currency", "qualifier", "citation", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
-
-
-class FigureWriteSerializer(ProjectChildSerializer):
-    citation = citation_field()
-
-    class Meta:
-        model = Figure
-        fields = [
-            "id", "project", "metric", "label", "period", "period_start", "period_end", "value", "unit", "qualifier",
-            "is_estimated", "is_derived", "formula", "citation", "created_at", "updated_at",
-        ]  # fmt: skip
-        read_only_fields = ["id", "period_start", "period_end", "created_at", "updated_at"]
-        extra_kwargs = {"period": {"validators": [validate_period]}}
 
 
 class FollowUpSerializer(ProjectChildSerializer):

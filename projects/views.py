@@ -9,11 +9,12 @@ from rest_framework.response import Response
 
 from accounts.permissions import FollowUpPermission
 from api.viewsets import TrackerViewSet, accepted_format, is_id
+from figures.models import Figure
+from figures.serializers import FigureWriteSerializer
 from projects.filters import ProjectFilterSet
-from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
+from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
 from projects.selectors import GROUPINGS, project_summary
 from projects.serializers import (
-    FigureWriteSerializer,
     FollowUpSerializer,
     FundsInPlaceSerializer,
     MilestoneSerializer,
@@ -342,6 +343,8 @@ class FundsInPlaceViewSet(ProjectChildViewSet):
     csv_filename = "funds-in-place"
 
 
+# The model and its serializers are the figures app's; the collection is one of a project's, under the project's URL
+# (a company's figures are read in its detail and written in the admin). The docstring is the OpenAPI description.
 @_child_schema("figure", "figures")
 class FigureViewSet(ProjectChildViewSet):
     """Numbers stated about a project (revenue, jobs, partners, pipeline), each with its citation."""

@@ -17,9 +17,10 @@ from factory.django import DjangoModelFactory
 
 from companies.models import Company
 from core.choices import DatePrecision, Qualifier
+from figures.models import Figure
 from indicators.models import Indicator, Observation
 from industries.models import Industry
-from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
+from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
 from regions.models import ADMINISTRATIVE_LEVELS, Region
 from sources.models import Citation, Source
 

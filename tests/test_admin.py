@@ -14,15 +14,16 @@ from django.contrib import admin
 from django.urls import reverse
 
 from companies.models import Company
+from figures.models import Figure
 from indicators.models import Indicator, Observation
 from industries.models import Industry
-from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
+from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
 from regions.models import Region
 from sources.models import Citation, Source
 
 pytestmark = pytest.mark.django_db
 
-LOCAL_APPS = ("sources", "regions", "industries", "companies", "projects", "indicators")
+LOCAL_APPS = ("sources", "regions", "industries", "companies", "projects", "figures", "indicators")
 # The history event models (django-pghistory) are read through pghistory's own Events admin.
 LOCAL_MODELS = [
     model

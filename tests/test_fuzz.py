@@ -192,9 +192,10 @@ class _Known:
         from django.contrib.auth import get_user_model
 
         from companies.models import Company
+        from figures.models import Figure
         from indicators.models import Indicator, Observation
         from industries.models import Industry
-        from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
+        from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
         from regions.models import Region
         from sources.models import Citation, Source
 

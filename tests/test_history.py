@@ -25,9 +25,10 @@ from rest_framework.test import APIClient
 
 from accounts.roles import GROUP_NAMES, Role
 from companies.models import Company
+from figures.models import Figure
 from indicators.models import Indicator, Observation
 from industries.models import Industry
-from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
+from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
 from regions.models import Region
 from sources.models import Citation, Source
 from tests.contract import client_for, error_of
@@ -123,7 +124,7 @@ def test_a_project_history_tells_who_changed_what_and_through_which_address_newe
 
     assert told(events) == [
         ("projects.Participant", "delete", "bob"),
-        ("projects.Figure", "insert", None),
+        ("figures.Figure", "insert", None),
         ("projects.Milestone", "insert", None),
         ("projects.Milestone", "insert", None),
         ("projects.Project", "update", None),
@@ -233,7 +234,7 @@ def test_a_project_history_includes_the_events_of_its_participants_milestones_fi
         ("projects.Project", str(project.pk)),
         ("projects.Participant", str(participant.pk)),
         ("projects.Milestone", str(milestone.pk)),
-        ("projects.Figure", str(figure.pk)),
+        ("figures.Figure", str(figure.pk)),
         ("projects.FundsInPlace", str(funds.pk)),
         ("projects.FollowUp", str(follow_up.pk)),
     }

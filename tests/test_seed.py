@@ -11,8 +11,9 @@ import yaml
 
 from companies.models import Company
 from core.seed import FIXTURES_DIR, seed_load
+from figures.models import Figure
 from indicators.models import Observation
-from projects.models import Figure, Milestone, Participant, Project
+from projects.models import Milestone, Participant, Project
 from regions.models import Region
 from sources.models import Citation
 

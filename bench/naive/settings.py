@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "industries",
     "companies",
     "projects",
+    "figures",
     "indicators",
 ]
 

@@ -102,6 +102,7 @@ LOCAL_APPS = [
     "industries",
     "companies",
     "projects",
+    "figures",
     "indicators",
     "dashboard",
     "ratelimits",

@@ -16,7 +16,8 @@ from accounts.models import RegionAssignment
 from accounts.roles import Role
 from companies.models import Company
 from core.seed import seed_load
-from projects.models import Figure, Milestone, Project
+from figures.models import Figure
+from projects.models import Milestone, Project
 from regions.models import Region
 from tests.accounts import for_the_module, user_with_role
 from tests.admin_forms import posted_back

@@ -23,9 +23,10 @@ from rest_framework.test import APIClient
 from accounts.roles import Role
 from companies.models import Company
 from core.seed import seed_load
+from figures.models import Figure
 from indicators.models import Indicator, Observation
 from industries.models import Industry
-from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
+from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
 from regions.models import Region
 from sources.models import Citation, Source
 from tests.accounts import for_the_module, user_with_role

@@ -18,7 +18,8 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from api.projection import Projection, projection_of, registered
-from projects.models import Figure, FollowUp, Participant, Project
+from figures.models import Figure
+from projects.models import FollowUp, Participant, Project
 from projects.serializers import ProjectDetailSerializer, ProjectPublicDetailSerializer, ProjectSerializer
 from regions.models import Region
 from regions.serializers import RegionDetailSerializer, RegionSerializer

@@ -14,7 +14,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from api.projection import projection_of
-from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
+from figures.models import Figure
+from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
 from projects.serializers import ProjectDetailSerializer, ProjectSerializer
 from tests.factories import (
     CitationFactory,

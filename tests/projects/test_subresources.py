@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from projects.models import Figure, FollowUp, FundsInPlace, Milestone, Participant, Project
+from figures.models import Figure
+from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
 from tests.contract import CRUDContract, client_for, error_of, staff_user
 from tests.factories import (
     CompanyFactory,
