@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('industries', '0005_history_clock_timestamp'),
-        ('projects', '0012_project_filter_keys'),
+        ('projects', '0013_figure_to_figures_app'),
         ('regions', '0005_history_clock_timestamp'),
         ('sources', '0003_history_clock_timestamp'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
