@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from core.seed import seed_load
+from tests.factories import PASSWORD, StaffUserFactory
 
 KELUN = "kelun-longquan-high-end-preparation-health-food"
 PACKAGE = "tracker_client"
@@ -114,3 +115,55 @@ def test_a_generated_client_gets_errors_as_typed_objects(client):
     assert invalid.status_code == 400
     assert isinstance(invalid.parsed, models.Error)
     assert "region" in invalid.parsed.error.fields.additional_properties
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_every_module_of_the_generated_client_imports(package):
+    """Every operation, creates and updates included: a request body offered under several media types once made
+    the generator write modules that fail on import (`NameError: Unset`)."""
+    import pkgutil
+
+    failed = {}
+    names = [info.name for info in pkgutil.walk_packages(package.__path__, f"{PACKAGE}.")]
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # every failure is reported, not the first
+            failed[name] = repr(exc)
+    assert len(names) > 100
+    assert failed == {}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_through_the_generated_client_alone_an_integrator_signs_in_creates_reads_and_updates_a_project(
+    package, live_server
+):
+    """Token, create, a conditional read (304) and conditional updates (200, then 412 with the stale ETag)."""
+    seed_load()
+    officer = StaffUserFactory(is_superuser=True)
+    models = importlib.import_module(f"{PACKAGE}.models")
+    auth = importlib.import_module(f"{PACKAGE}.api.auth.auth_token_create")
+    with package.Client(base_url=live_server.url, timeout=30) as anonymous:
+        credentials = models.CredentialsRequest.from_dict({"username": officer.username, "password": PASSWORD})
+        token = auth.sync(client=anonymous, body=credentials).token
+
+    with package.AuthenticatedClient(base_url=live_server.url, token=token, timeout=30) as client:
+        body = models.ProjectDetailRequest.from_dict({"name": "丽水经开区半导体封装项目", "region": "331102"})
+        created = api("projects_create").sync_detailed(client=client, body=body)
+        assert created.status_code == 201, created.content
+        key, etag = created.parsed.slug, created.headers["etag"]
+        assert key == "li-shui-jing-kai-qu-ban-dao-ti-feng-zhuang-xiang-mu"
+
+        unchanged = api("projects_retrieve").sync_detailed(key, client=client, if_none_match=etag)
+        assert unchanged.status_code == 304
+
+        patch = models.PatchedProjectDetailRequest.from_dict({"name_zh": "半导体封装"})
+        updated = api("projects_partial_update").sync_detailed(key, client=client, body=patch, if_match=etag)
+        assert updated.status_code == 200, updated.content
+        assert updated.parsed.name_zh == "半导体封装"
+
+        stale = api("projects_partial_update").sync_detailed(key, client=client, body=patch, if_match=etag)
+        assert stale.status_code == 412
+        assert isinstance(stale.parsed, models.Error)
