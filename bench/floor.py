@@ -264,10 +264,9 @@ def project_summary(environ: dict, params: dict[str, list[str]]) -> tuple[int, d
     if group_by not in GROUPINGS:
         return 400, {}, {"error": {"code": "invalid", "message": f"Choose one of: {', '.join(GROUPINGS)}."}}
     where, where_args = _where(params)
-    base = (
-        "SELECT p.id, p.planned_investment, p.currency, p.investment_qualifier, p.region_id, p.stage "
-        f"{FILTERED.format(where=where)} AND p.kind = 'project'"
-    )
+    columns = "p.id, p.planned_investment, p.currency, p.investment_qualifier, p.region_id, p.stage"
+    filtered = f"{FILTERED.format(where=where)} AND p.kind = 'project'"
+    base = f"SELECT {columns} {filtered}"
     approx = list(APPROXIMATE)
     root, children = None, None
     if group_by == "region":
@@ -294,7 +293,7 @@ def project_summary(environ: dict, params: dict[str, list[str]]) -> tuple[int, d
                 " WHERE pi.project_id = p.id AND pi.industry_id = %s)"
             )
             key_args += [root[2], root[0]]
-        coded = base.replace("p.stage ", "p.stage, p.industry_codes ", 1)
+        coded = f"SELECT {columns}, p.industry_codes {filtered}"
         keyed = f"SELECT p.*, k.code AS key FROM ({coded}) p LEFT JOIN LATERAL ({keys}) k ON TRUE"
         parts = [
             f"SELECT 0, key, {AGGREGATES}, NULL::bigint, NULL, NULL FROM ({keyed}) k GROUP BY key",

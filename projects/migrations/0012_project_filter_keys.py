@@ -28,42 +28,57 @@ LANGUAGE sql STABLE AS $$
     WHERE pi.project_id = project
 $$;
 
--- A project's own write: the codes follow its region and its industry links, whatever the statement set.
+-- A project's own write. The region's codes are worked out when the region changes; a key that a statement
+-- wrote is worked out again, unless the statement is one of the derived writes below (which wrote it right):
+-- nobody else can set a key, and an ordinary save costs no lookup.
 CREATE OR REPLACE FUNCTION projects_set_filter_keys() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.region_codes := projects_region_codes(NEW.region_id);
     IF TG_OP = 'INSERT' THEN
+        NEW.region_codes := projects_region_codes(NEW.region_id);
         NEW.industry_codes := '{}';  -- no link can point to a row not yet written
-    ELSE
+        RETURN NEW;
+    END IF;
+    IF current_setting('tracker.derived_write', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.region_id IS DISTINCT FROM OLD.region_id OR NEW.region_codes IS DISTINCT FROM OLD.region_codes THEN
+        NEW.region_codes := projects_region_codes(NEW.region_id);
+    END IF;
+    IF NEW.industry_codes IS DISTINCT FROM OLD.industry_codes THEN
         NEW.industry_codes := projects_industry_codes(NEW.id);
     END IF;
     RETURN NEW;
 END;
 $$;
 
--- Industry links added or removed: once per statement (Django's set() adds and removes in one statement
--- each), and only where the codes change, so a project's version rises once for the change it shows.
+-- The derived writes: only where the keys change, each worked out once, and marked so that they raise
+-- neither a version (ETag) nor a history event (tracker_bump_version, the history trigger's condition).
+CREATE OR REPLACE FUNCTION projects_refresh_industry_codes(projects bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('tracker.derived_write', 'on', true);
+    UPDATE projects_project p SET industry_codes = c.codes
+    FROM (SELECT id, projects_industry_codes(id) AS codes FROM unnest(projects) AS id) c
+    WHERE p.id = c.id AND p.industry_codes IS DISTINCT FROM c.codes;
+    PERFORM set_config('tracker.derived_write', 'off', true);
+END;
+$$;
+
+-- Industry links added, removed or rewritten: once per statement (Django's set() adds and removes in one
+-- statement each). The project's own save records the change of its industries.
 CREATE OR REPLACE FUNCTION projects_links_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    -- Derived columns only: neither a new version (ETag) nor a history event (tracker_bump_version, the
-    -- history trigger's condition). The project's own save records the change of its industries.
-    PERFORM set_config('tracker.derived_write', 'on', true);
     IF TG_OP = 'INSERT' THEN
-        UPDATE projects_project p SET industry_codes = projects_industry_codes(p.id)
-        WHERE p.id IN (SELECT project_id FROM new_links)
-          AND p.industry_codes IS DISTINCT FROM projects_industry_codes(p.id);
+        PERFORM projects_refresh_industry_codes(ARRAY(SELECT project_id FROM new_links));
     ELSIF TG_OP = 'DELETE' THEN
-        UPDATE projects_project p SET industry_codes = projects_industry_codes(p.id)
-        WHERE p.id IN (SELECT project_id FROM old_links)
-          AND p.industry_codes IS DISTINCT FROM projects_industry_codes(p.id);
+        PERFORM projects_refresh_industry_codes(ARRAY(SELECT project_id FROM old_links));
     ELSE
-        UPDATE projects_project p SET industry_codes = projects_industry_codes(p.id)
-        WHERE p.id IN (SELECT project_id FROM old_links UNION SELECT project_id FROM new_links)
-          AND p.industry_codes IS DISTINCT FROM projects_industry_codes(p.id);
+        PERFORM projects_refresh_industry_codes(
+            ARRAY(SELECT project_id FROM old_links UNION SELECT project_id FROM new_links)
+        );
     END IF;
-    PERFORM set_config('tracker.derived_write', 'off', true);
     RETURN NULL;
 END;
 $$;
@@ -78,9 +93,10 @@ BEGIN
         RETURN NULL;
     END IF;
     PERFORM set_config('tracker.derived_write', 'on', true);
-    UPDATE projects_project p SET region_codes = projects_region_codes(p.region_id)
-    FROM regions_region r
-    WHERE r.path <@ NEW.path AND p.region_id = r.id;
+    -- Once per region of the subtree, not once per project.
+    UPDATE projects_project p SET region_codes = c.codes
+    FROM (SELECT r.id, projects_region_codes(r.id) AS codes FROM regions_region r WHERE r.path <@ NEW.path) c
+    WHERE p.region_id = c.id AND p.region_codes IS DISTINCT FROM c.codes;
     PERFORM set_config('tracker.derived_write', 'off', true);
     RETURN NULL;
 END;
@@ -92,14 +108,11 @@ BEGIN
     IF pg_trigger_depth() > 1 THEN
         RETURN NULL;
     END IF;
-    PERFORM set_config('tracker.derived_write', 'on', true);
-    UPDATE projects_project p SET industry_codes = projects_industry_codes(p.id)
-    WHERE p.id IN (
-        SELECT pi.project_id FROM projects_project_industries pi
+    PERFORM projects_refresh_industry_codes(ARRAY(
+        SELECT DISTINCT pi.project_id FROM projects_project_industries pi
         JOIN industries_industry i ON i.id = pi.industry_id
         WHERE i.path <@ NEW.path
-    );
-    PERFORM set_config('tracker.derived_write', 'off', true);
+    ));
     RETURN NULL;
 END;
 $$;
@@ -114,8 +127,8 @@ BEGIN
     WHERE nspname = current_schema()
        OR oid = (SELECT extnamespace FROM pg_extension WHERE extname = 'ltree');
     FOREACH fn IN ARRAY ARRAY['projects_region_codes(bigint)', 'projects_industry_codes(bigint)',
-        'projects_set_filter_keys()', 'projects_links_changed()', 'projects_region_moved()',
-        'projects_industry_moved()'] LOOP
+        'projects_set_filter_keys()', 'projects_refresh_industry_codes(bigint[])', 'projects_links_changed()',
+        'projects_region_moved()', 'projects_industry_moved()'] LOOP
         EXECUTE format('ALTER FUNCTION %s SET search_path = %s', fn, path);
     END LOOP;
 END;
@@ -183,6 +196,7 @@ DROP TRIGGER IF EXISTS industries_industry_refresh_project_codes ON industries_i
 DROP FUNCTION IF EXISTS projects_industry_moved();
 DROP FUNCTION IF EXISTS projects_region_moved();
 DROP FUNCTION IF EXISTS projects_links_changed();
+DROP FUNCTION IF EXISTS projects_refresh_industry_codes(bigint[]);
 DROP FUNCTION IF EXISTS projects_set_filter_keys();
 DROP FUNCTION IF EXISTS projects_industry_codes(bigint);
 DROP FUNCTION IF EXISTS projects_region_codes(bigint);
