@@ -7,8 +7,10 @@ row at all. Every row passes the model's validation and the region scope of the 
 record each write with the importing user, as for any other admin save.
 
 Related records are written as the keys the API uses (a region's code, an industry's code, a
-company's or project's slug, a user's username) and money as decimal strings. Exports write the
-same columns, so an exported file can be edited and imported again.
+company's or project's slug, a user's username). Exports write the same columns, so an exported
+file can be edited and imported again. A cell takes what the admin's form takes: money as its
+money box reads it (`3亿元`, `5,600万元`, full-width digits), and a choice as its stored value or
+its label in English or Chinese (`negotiating`, `洽谈`); a refused choice lists the accepted ones.
 
 Every export, in every format, neutralises text a spreadsheet would run as a formula (a quote in
 front, `core.spreadsheets`), and every import removes exactly that quote again, so a value goes
@@ -27,7 +29,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from uuid import uuid4
 
 import openpyxl
@@ -57,6 +59,8 @@ from import_export.instance_loaders import CachedInstanceLoader
 from import_export.tmp_storages import CacheStorage
 
 from accounts.scope import may_write, scope_description
+from core.forms import MoneyField as MoneyFormField
+from core.forms import is_money_field
 from core.spreadsheets import neutralise, restore
 
 # A plain decimal number: what the API accepts as money ("2000000000.00"), without separators.
@@ -99,6 +103,95 @@ class DecimalTextWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else str(value)
+
+
+class MoneyWidget(DecimalTextWidget):
+    """An amount of money, read exactly as the admin's money box reads it (`core.forms.MoneyField`).
+
+    So a cell may say what staff type in the form: `2000000000.00`, `2,000,000,000`, `3亿元`,
+    `5,600万元` or full-width `\uff15\uff0e\uff16亿元`, and at most two decimal places in yuan. A
+    spreadsheet's numeric cell is read as the number it shows (its shortest text), never as a float.
+    """
+
+    reader = MoneyFormField()
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool):
+            raise ValueError(_("Write a number here, not true or false."))
+        text = str(value).strip()
+        try:
+            if isinstance(value, int | float | Decimal):
+                number = Decimal(text)
+                if not number.is_finite():
+                    raise InvalidOperation
+                return self.reader.to_python(number)
+            return self.reader.to_python(text)
+        except InvalidOperation:
+            raise ValueError(self._not_an_amount(text)) from None
+        except ValidationError as error:
+            if error.code == "invalid":
+                raise ValueError(self._not_an_amount(text)) from None
+            raise ValueError(" ".join(error.messages)) from None
+
+    @staticmethod
+    def _not_an_amount(text: str) -> str:
+        return _("“%(value)s” is not an amount: write it as 2000000000, 2,000,000,000.00, 3亿元 or 5600万元.") % {
+            "value": text
+        }
+
+
+def choice_text(text: str) -> str:
+    """A choice's value or label as compared: trimmed, inner spaces as one, Latin letters in any case."""
+    return " ".join(text.split()).casefold()
+
+
+class ChoiceWidget(widgets.CharWidget):
+    """A field with choices (a stage, a qualifier, a kind), written as its stored value or its label.
+
+    A cell may give the value (`negotiating`), the English label (`negotiating (洽谈)`) or the Chinese
+    one (`洽谈`), whatever the importing user's language, Latin letters in any case. A cell that is
+    none of them is refused with every accepted spelling; exports write the stored value.
+    """
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(**kwargs)
+        self.choices = [(value, label) for value, label in choices if value not in ("", None)]
+        self._spellings: list[list[str]] | None = None
+        self._values: dict[str, str] | None = None
+
+    def spellings(self) -> list[list[str]]:
+        """Each choice's accepted texts: its value, then its label in each language, none twice."""
+        if self._spellings is None:
+            self._spellings = []
+            for value, label in self.choices:
+                texts: dict[str, str] = {choice_text(str(value)): str(value)}
+                for language, _name in settings.LANGUAGES:
+                    with translation.override(language):
+                        texts.setdefault(choice_text(str(label)), str(label))
+                self._spellings.append(list(texts.values()))
+        return self._spellings
+
+    def values(self) -> dict[str, str]:
+        """Every accepted text, compared as `choice_text`, to its value; a value wins over another's label."""
+        if self._values is None:
+            self._values = {choice_text(str(value)): value for value, _label in self.choices}
+            for (value, _label), texts in zip(self.choices, self.spellings(), strict=True):
+                for text in texts:
+                    self._values.setdefault(choice_text(text), value)
+        return self._values
+
+    def clean(self, value, row=None, **kwargs):
+        text = key_text(value)
+        if not text:
+            return super().clean(value, row, **kwargs)
+        try:
+            return self.values()[choice_text(text)]
+        except KeyError:
+            accepted = ", ".join(" / ".join(texts) for texts in self.spellings())
+            message = _("“%(value)s” is not one of the accepted values. Accepted: %(accepted)s.")
+            raise ValueError(message % {"value": text, "accepted": accepted}) from None
 
 
 class DayWidget(widgets.DateWidget):
@@ -342,10 +435,22 @@ class TrackerResource(resources.ModelResource):
 
     @classmethod
     def widget_from_django_field(cls, f, default=widgets.Widget):
-        # Decimals (money among them) are exact decimal text in and out, never a spreadsheet's float.
+        # A cell takes what the admin's form takes: money as the money box reads it, a choice by its
+        # label too. Other decimals are exact decimal text in and out, never a spreadsheet's float.
+        if getattr(f, "choices", None):
+            return ChoiceWidget
+        if is_money_field(f):
+            return MoneyWidget
         if isinstance(f, DecimalField):
             return DecimalTextWidget
         return super().widget_from_django_field(f, default)
+
+    @classmethod
+    def widget_kwargs_for_field(cls, field_name, django_field):
+        kwargs = super().widget_kwargs_for_field(field_name, django_field)
+        if getattr(django_field, "choices", None):
+            kwargs["choices"] = django_field.flatchoices
+        return kwargs
 
     def before_import(self, dataset, **kwargs):
         self.user = kwargs.get("user")

@@ -80,11 +80,14 @@ def admin_url(model, view: str) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}")
 
 
-def upload(client: Client, model, content: bytes, *, name: str = "projects.csv", file_format: str = CSV_FORMAT):
+def upload(
+    client: Client, model, content: bytes, *, name: str = "projects.csv", file_format: str = CSV_FORMAT, language="en"
+):
     """The first step: the file goes up and comes back as a dry run's preview (or its errors)."""
     return client.post(
         admin_url(model, "import"),
         {"resource": "0", "format": file_format, "import_file": SimpleUploadedFile(name, content)},
+        headers={"accept-language": language},
     )
 
 
@@ -180,7 +183,7 @@ def test_a_csv_with_one_bad_row_names_the_row_and_the_field_and_writes_nothing(a
     assert stored_uploads() == waiting  # an upload that cannot be confirmed is not kept
     assert row_errors(preview).keys() == {3}
     assert list(row_errors(preview)[3]) == ["planned_investment"]
-    assert "“about two billion” is not a number" in row_errors(preview)[3]["planned_investment"][0]
+    assert "“about two billion” is not an amount" in row_errors(preview)[3]["planned_investment"][0]
     page = preview.content.decode()
     assert "<td>3 </td>" in page
     assert 'validation-error-field-label">planned_investment<' in page
@@ -348,6 +351,105 @@ def test_column_headers_may_be_the_fields_labels_in_chinese(administrator):
     content = csv_bytes([["import-chinese-headers", "Chinese headers", LIANDU]], headers=headers)
     confirm(administrator, Project, upload(administrator, Project, content))
     assert Project.objects.get(slug="import-chinese-headers").region.code == LIANDU
+
+
+#
+# Cells as the admin's form takes them: money as its money box reads it, choices by their labels
+#
+
+FORM_HEADERS = ["slug", "name", "region", "kind", "stage", "stage_reason", "planned_investment", "currency"]
+FORM_HEADERS += ["investment_qualifier"]
+# As a Chinese input method types them: full-width digits, comma and full stop.
+WAN_FULL_WIDTH = "５，６００万元"  # noqa: RUF001
+YI_FULL_WIDTH = "５．６亿元"  # noqa: RUF001
+AS_TYPED_ROWS = [
+    ["import-typed-yi", "In yi", LIANDU, "项目", "洽谈", "", "3亿元", "CNY", "约"],
+    ["import-typed-wan", "In wan", LIANDU, "Project", "Signed (签约)", "", WAN_FULL_WIDTH, "cny", "more than"],
+    ["import-typed-point", "Pt", LIANDU, "project", " AT DESIGN  CAPACITY (达产)", "", YI_FULL_WIDTH, "CNY", "精确"],
+    ["import-typed-plain", "Pl", LIANDU, "Programme or cluster", "on_hold", "No", "2,000,000,000", "CNY", "exactly"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_amounts_and_choices_import_as_the_admin_form_reads_them_in_either_language(administrator, language):
+    content = csv_bytes(AS_TYPED_ROWS, headers=FORM_HEADERS)
+    preview = upload(administrator, Project, content, language=language)
+    assert row_errors(preview) == {}
+    assert not preview.context["result"].has_errors()
+    confirm(administrator, Project, preview)
+    stored = {
+        project.slug: (project.kind, project.stage, project.planned_investment, project.currency,
+                       project.investment_qualifier)
+        for project in Project.objects.filter(slug__startswith="import-typed")
+    }  # fmt: skip
+    assert stored == {
+        "import-typed-yi": ("project", "negotiating", Decimal("300000000.00"), "CNY", "about"),
+        "import-typed-wan": ("project", "signed", Decimal("56000000.00"), "CNY", "more_than"),
+        "import-typed-point": ("project", "at_capacity", Decimal("560000000.00"), "CNY", "exact"),
+        "import-typed-plain": ("programme", "on_hold", Decimal("2000000000.00"), "CNY", "exact"),
+    }
+
+
+def test_an_xlsx_cell_of_text_in_yi_imports_as_the_form_reads_it(administrator):
+    rows = [["import-xlsx-yi", "Amount in yi", LIANDU, "", "3亿元", "约"]]
+    preview = upload(administrator, Project, xlsx_bytes(rows), name="projects.xlsx", file_format=XLSX_FORMAT)
+    assert row_errors(preview) == {}
+    confirm(administrator, Project, preview)
+    project = Project.objects.get(slug="import-xlsx-yi")
+    assert (project.planned_investment, project.investment_qualifier) == (Decimal("300000000.00"), "about")
+
+
+def test_a_company_kind_and_precision_may_be_their_chinese_labels(administrator):
+    kelun = Company.objects.get(stock_code="SZ 002422")
+    content = csv_bytes(
+        [["import-bureau", "Import Bureau", "政府机关", LIANDU, kelun.slug, "2024-07-01", "月"]],
+        headers=["slug", "name", "kind", "headquarters", "parent", "parent_since", "parent_since_precision"],
+    )
+    preview = upload(administrator, Company, content)
+    assert row_errors(preview) == {}
+    confirm(administrator, Company, preview)
+    bureau = Company.objects.get(slug="import-bureau")
+    assert (bureau.kind, bureau.parent_since_precision) == ("government", "month")
+
+
+QUALIFIERS_ACCEPTED = (
+    "exact / exactly / 精确, about / 约, more_than / more than / 超过, at_least / at least / 不少于, "
+    "less_than / less than / 少于"
+)
+
+
+def test_a_cell_that_is_no_choice_is_refused_with_every_accepted_value(administrator):
+    rows = [
+        ["import-bad-qualifier", "Approximate amount", LIANDU, "", "3亿元", "approximately"],
+        ["import-bad-amount", "Amount in words", LIANDU, "", "三亿元", "约"],
+    ]
+    preview = upload(administrator, Project, csv_bytes(rows))
+    assert row_errors(preview) == {
+        1: {
+            "investment_qualifier": [
+                f"“approximately” is not one of the accepted values. Accepted: {QUALIFIERS_ACCEPTED}."
+            ]
+        },
+        2: {
+            "planned_investment": [
+                "“三亿元” is not an amount: write it as 2000000000, 2,000,000,000.00, 3亿元 or 5600万元."
+            ]
+        },
+    }
+    assert imported(["import-bad-qualifier", "import-bad-amount"]) == []
+
+
+def test_a_refused_stage_lists_the_stages_in_the_importers_language_on_the_page_itself(administrator):
+    rows = [["import-bad-stage", "Misspelt stage", LIANDU, "洽淡"]]
+    preview = upload(
+        administrator, Project, csv_bytes(rows, headers=["slug", "name", "region", "stage"]), language="zh-hans"
+    )
+    [error] = row_errors(preview)[1]["stage"]
+    assert error.startswith("“洽淡”不是可接受的值。可接受的值：conceived / conceived (谋划) / 谋划, ")  # noqa: RUF001
+    assert "negotiating / negotiating (洽谈) / 洽谈" in error
+    assert error.endswith("on_hold / on hold / 暂缓, cancelled / 取消。")
+    # In the page's text, not in an attribute a pointer has to find (the admin's CSS shows it: core/admin.css).
+    assert f"<li>{error}</li>" in preview.content.decode()
 
 
 #

@@ -102,9 +102,8 @@ def test_a_csv_with_one_bad_row_is_refused_with_its_row_and_column_and_nothing_i
     errors = page.locator("table.import-preview tbody tr")
     expect(errors).to_have_count(1)
     expect(errors.locator("td").first).to_have_text("3")
-    errors.locator("td.errors").hover()  # the admin shows a row's errors on hover
     expect(errors.locator(".validation-error-field-label")).to_have_text("planned_investment")
-    expect(errors.locator(".validation-error-list")).to_contain_text("“about two billion” is not a number")
+    expect(errors.locator(".validation-error-list")).to_contain_text("“about two billion” is not an amount")
     expect(page.locator("input[name=confirm]")).to_have_count(0)
     screenshot("import-refused")
 
