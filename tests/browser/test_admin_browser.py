@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from projects.models import Project
@@ -111,6 +112,39 @@ def test_a_csv_with_one_bad_row_is_refused_with_its_row_and_column_and_nothing_i
     expect(page.locator("#changelist .paginator")).to_contain_text(f"{projects_before} investment projects")
     assert Project.objects.count() == projects_before
     assert not Project.objects.filter(slug__startswith="import-").exists()
+
+
+def test_a_refused_cell_in_the_chinese_admin_lists_the_accepted_values_without_hovering(
+    seeded, admin_page: Page, context, live_server, screenshot
+):
+    page = admin_page
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": live_server.url}])
+    content = "slug,name,region,stage,planned_investment,investment_qualifier\n"
+    content += "import-browser-typo,Browser typo,331102,洽淡,3亿元,约\n"
+    page.goto("/admin/projects/project/import/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    page.locator("#id_import_file").set_input_files(
+        {"name": "projects.csv", "mimeType": "text/csv", "buffer": content.encode()}
+    )
+    page.locator("#id_format").select_option(label="csv")
+    page.locator("form[enctype] input[type=submit]").click()
+
+    errors = page.locator("table.import-preview tbody tr")
+    expect(errors).to_have_count(1)
+    listed = errors.locator(".validation-error-list")
+    # Read as it stands, the pointer elsewhere: not faded out until hovered, not in a title attribute.
+    page.mouse.move(0, 0)
+    expect(listed).to_be_visible()
+    expect(listed.locator("xpath=ancestor::div[contains(@class, 'validation-error-container')]")).to_have_css(
+        "opacity", "1"
+    )
+    expect(listed).to_contain_text("“洽淡”不是可接受的值。可接受的值：conceived / conceived (谋划) / 谋划")  # noqa: RUF001
+    expect(listed).to_contain_text("negotiating / negotiating (洽谈) / 洽谈")
+    # Laid out in its row, which grows to hold it, rather than floating over the rows below.
+    listed_box, row_box = listed.bounding_box(), errors.bounding_box()
+    assert listed_box["y"] + listed_box["height"] <= row_box["y"] + row_box["height"] + 1
+    screenshot("import-refused-in-chinese", full_page=False)
+    assert not Project.objects.filter(slug="import-browser-typo").exists()
 
 
 def test_the_language_switcher_turns_the_admin_into_chinese(admin_page: Page, screenshot):
