@@ -145,8 +145,9 @@ class GuardedModelForm(PeopleFormatsMixin, forms.ModelForm):
             version = self.fields["opened_version"]
             version.required = True
             version.error_messages["required"] = _("This form does not say when it was opened; open the record again.")
-            if not self.is_bound:
-                version.initial = self.instance.version
+            # Bound too: the version posted back is then no change of the form (has_changed), as it is none
+            # of the record's.
+            version.initial = self.instance.version
 
     def clean(self):
         cleaned = super().clean()
@@ -213,6 +214,14 @@ class TrackerModelAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or may_write(request.user, obj))
+
+    def save_model(self, request, obj, form, change) -> None:
+        # A record saved as it was opened is not written: an UPDATE would raise its version (every
+        # other client's ETag would go stale for nothing) and add an event to its history. Its
+        # inlines and many-to-many fields are still saved, each only if it changed.
+        if change and not form.has_changed():
+            return
+        super().save_model(request, obj, form, change)
 
     def get_list_display(self, request):
         # An amount in a list reads in yuan and in 亿元, as the bureaus speak of it.

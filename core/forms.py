@@ -3,6 +3,8 @@
 - Money is entered in yuan, as people copy it from a report: `2000000000`, `2,000,000,000.00`,
   `20亿`, `20 亿元` or `5000万元` all mean what they say, exactly (Decimal arithmetic, no float),
   and the form shows the amount in 万元 and 亿元 beside the box.
+- Text typed in a box of several lines keeps its line breaks as the API and the imports store them
+  (LF): a browser sends every line break as CRLF.
 - A date whose precision is recorded beside it (`date` + `date_precision`) may be typed as
   `2024` (a year), `2024-Q3` (a quarter), `2024-07` or `2024年7月` (a month) or in full; the
   precision follows what was typed, and the date is stored as the first day of that period.
@@ -229,6 +231,38 @@ class PartialDateField(forms.Field):
             return True
 
 
+class MultilineTextField(forms.CharField):
+    """Text from a box of several lines (a textarea), its line breaks stored as LF.
+
+    A browser submits each line break of a textarea as CRLF, whatever it was shown with. Kept as sent,
+    a note written through the API or an import ("a\nb") compared as changed with the same note posted
+    back ("a\r\nb"): the admin rewrote every untouched inline row with a note of two lines, raising its
+    version and writing a history event whose only change was the line breaks.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return value
+
+
+def multiline_text_field(formfield: forms.CharField) -> MultilineTextField:
+    """`formfield` (a model TextField's form field, with its widget) as a MultilineTextField."""
+    return MultilineTextField(
+        max_length=formfield.max_length,
+        min_length=formfield.min_length,
+        strip=formfield.strip,
+        empty_value=formfield.empty_value,
+        required=formfield.required,
+        widget=formfield.widget,
+        label=formfield.label,
+        initial=formfield.initial,
+        help_text=formfield.help_text,
+        disabled=formfield.disabled,
+    )
+
+
 def precision_field_name(field: models.Field) -> str | None:
     """The name of the field that records `field`'s precision, when its model has one."""
     if not isinstance(field, models.DateField) or isinstance(field, models.DateTimeField):
@@ -249,8 +283,9 @@ def is_money_field(field: models.Field) -> bool:
 class PeopleFormatsMixin:
     """A model form that takes money and dates as people write them (see the module docstring).
 
-    Replaces the form fields of the model's money fields and of its dates that have a precision
-    beside them; on clean, a date typed as a month sets the precision to month, and so on.
+    Replaces the form fields of the model's money fields, of its dates that have a precision beside
+    them and of its text typed in a box of several lines; on clean, a date typed as a month sets the
+    precision to month, and so on.
     """
 
     def __init__(self, *args, **kwargs):
@@ -262,6 +297,8 @@ class PeopleFormatsMixin:
                 field = opts.get_field(name)
             except FieldDoesNotExist:  # form-only fields such as opened_version
                 continue
+            if type(formfield) is forms.CharField and isinstance(formfield.widget, forms.Textarea):
+                self.fields[name] = multiline_text_field(formfield)
             if is_money_field(field) and isinstance(formfield, forms.DecimalField):
                 self.fields[name] = MoneyField(
                     required=formfield.required,

@@ -3,11 +3,11 @@ from django.db.models import Count
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import HTTPS_URL_FIELDS, TrackerModelAdmin
+from core.admin import HTTPS_URL_FIELDS, TrackerInline, TrackerModelAdmin
 from sources.models import Citation, Source
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(TrackerInline):
     model = Citation
     fields = ("locator", "quote")
     extra = 0

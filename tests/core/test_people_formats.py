@@ -17,6 +17,7 @@ from accounts.roles import Role
 from core.choices import DatePrecision
 from core.forms import (
     MoneyField,
+    MultilineTextField,
     PartialDate,
     PartialDateField,
     format_partial_date,
@@ -291,3 +292,15 @@ def test_records_are_named_in_chinese_while_the_admin_speaks_chinese(db, people)
     client = logged_in(people["editor"])
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/admin/"})
     assert "龙泉市 (331181)" in client.get("/admin/projects/project/").content.decode()
+
+
+#
+# Text of several lines
+#
+
+
+def test_a_note_posted_back_with_the_browser_s_crlf_line_breaks_is_no_change():
+    field = MultilineTextField()
+    assert not field.has_changed("Signed.\nBreaks ground in May.", "Signed.\r\nBreaks ground in May.")
+    assert field.clean("Signed.\r\nBreaks ground\rin May.") == "Signed.\nBreaks ground\nin May."
+    assert field.has_changed("Signed.\nBreaks ground in May.", "Signed.\r\nBreaks ground in June.")

@@ -6,6 +6,13 @@ The version is raised and the history written by database triggers on UPDATE, so
 means "no UPDATE": the API compares the validated values with the record before saving
 (`api.viewsets.changes_anything`), and the admin's inline forms compare a date typed at its
 precision (`2024-07`) with the date and precision stored (`core.forms.PartialDateField.has_changed`).
+
+Issue 21, item 7: the admin still rewrote a record and its inline rows when saved as a browser posts
+them. A browser sends a textarea's line breaks as CRLF, so a note stored with LF (by the API, an import,
+the seed) compared as changed (`core.forms.MultilineTextField` now reads CRLF as LF); and the record
+itself was saved whatever its form said, its hidden `opened_version` always counting as a change
+(`core.admin.TrackerModelAdmin.save_model`). These tests post what the page's HTML holds, as a browser
+does (`tests.admin_forms.submitted`), not the form objects' values.
 """
 
 from __future__ import annotations
@@ -21,9 +28,10 @@ from pghistory.models import Events
 
 from accounts.roles import GROUP_NAMES, Role
 from projects.models import Milestone, Project
-from tests.admin_forms import posted_back
+from tests.admin_forms import submitted
 from tests.contract import client_for
 from tests.factories import (
+    CitationFactory,
     FigureFactory,
     FollowUpFactory,
     FundsInPlaceFactory,
@@ -170,7 +178,7 @@ def test_an_admin_save_that_leaves_the_inlines_untouched_does_not_write_them(adm
     ]
     before = [(version(row), events(row)) for row in rows]
     page = change_page(admin_client, project)
-    response = admin_client.post(page.request["PATH_INFO"], posted_back(page, description="Changed on the page."))
+    response = admin_client.post(page.request["PATH_INFO"], submitted(page, description="Changed on the page."))
     assert response.status_code == 302, response.context and response.context["errors"]
     assert Project.objects.get(pk=project.pk).description == "Changed on the page."
     assert [(version(row), events(row)) for row in rows] == before
@@ -182,7 +190,82 @@ def test_an_admin_save_that_changes_a_milestone_writes_it(admin_client):
     page = change_page(admin_client, project)
     prefix = page.context["inline_admin_formsets"][1].formset.prefix
     assert page.context["inline_admin_formsets"][1].formset.model is Milestone
-    response = admin_client.post(page.request["PATH_INFO"], posted_back(page, **{f"{prefix}-0-date": "2024-Q3"}))
+    response = admin_client.post(page.request["PATH_INFO"], submitted(page, **{f"{prefix}-0-date": "2024-Q3"}))
     assert response.status_code == 302, response.context and response.context["errors"]
     milestone.refresh_from_db()
     assert (milestone.date, milestone.date_precision, milestone.version) == (dt.date(2024, 7, 1), "quarter", 2)
+
+
+def a_project_as_clerks_keep_it() -> tuple[Project, list]:
+    """A project with notes of several lines (as the API, imports and the seed store them: LF) on itself
+    and on each kind of row its change page shows."""
+    project = ProjectFactory(
+        description="Health food park.\nPhase one: 120 mu.",
+        aliases=["Kelun park", "Longquan health food"],
+        planned_investment=Decimal("2000000000.00"),
+    )
+    project.industries.set([IndustryFactory(), IndustryFactory()])
+    citation = CitationFactory()
+    rows = [
+        MilestoneFactory(
+            project=project,
+            date=dt.date(2024, 7, 1),
+            date_precision="month",
+            is_planned=True,
+            note="Announced at the fair.\nSigning planned.",
+            citation=citation,
+        ),
+        MilestoneFactory(project=project, stage="landed", date=dt.date(2024, 9, 15)),
+        ParticipantFactory(
+            project=project, share=Decimal("25.50"), note="Lead.\nThrough its subsidiary.", citation=citation
+        ),
+        FundsInPlaceFactory(
+            project=project, as_of=dt.date(2024, 10, 1), amount=Decimal("300000000.00"), citation=citation
+        ),
+        FundsInPlaceFactory(project=project, as_of=dt.date(2024, 12, 31), amount=Decimal("350000000.50")),
+        FigureFactory(project=project, formula="revenue\nfrom the annual report"),
+        FollowUpFactory(project=project, action="Visited the site.\nMet the investor.", next_step="Call back.\nSoon."),
+    ]
+    return project, rows
+
+
+def written(records) -> list[tuple[int, int]]:
+    """Each record's version and how many history events it has of its own."""
+    return [(version(record), Events.objects.tracks(record).count()) for record in records]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_saving_a_project_page_as_the_browser_posts_it_writes_neither_the_project_nor_its_rows(admin_client, language):
+    admin_client.cookies["django_language"] = language
+    project, rows = a_project_as_clerks_keep_it()
+    before = written([project, *rows])
+    page = change_page(admin_client, project)
+    response = admin_client.post(page.request["PATH_INFO"], submitted(page))
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert written([project, *rows]) == before
+
+
+def test_changing_one_milestone_s_note_writes_that_milestone_alone(admin_client):
+    project, rows = a_project_as_clerks_keep_it()
+    milestone, others = rows[0], rows[1:]
+    before = written([project, *others])
+    page = change_page(admin_client, project)
+    formset = page.context["inline_admin_formsets"][1].formset
+    assert formset.model is Milestone
+    row = next(form.prefix for form in formset.forms if form.instance.pk == milestone.pk)
+    changed = submitted(page, **{f"{row}-note": "Announced at the fair.\r\nSigned on 15 July."})
+    response = admin_client.post(page.request["PATH_INFO"], changed)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    milestone.refresh_from_db()
+    assert (milestone.note, milestone.version) == ("Announced at the fair.\nSigned on 15 July.", 2)
+    assert written([project, *others]) == before
+
+
+def test_changing_the_project_alone_writes_it_once_and_none_of_its_rows(admin_client):
+    project, rows = a_project_as_clerks_keep_it()
+    before, rows_before = written([project]), written(rows)
+    page = change_page(admin_client, project)
+    response = admin_client.post(page.request["PATH_INFO"], submitted(page, name="Kelun health food park"))
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert written([project]) == [(before[0][0] + 1, before[0][1] + 1)]
+    assert written(rows) == rows_before
