@@ -25,7 +25,7 @@ def with_exact_values(events: QuerySet) -> QuerySet:
     )
 
 
-def _exact(text: str | None, parsed: Any) -> Any:
+def exact_json(text: str | None, parsed: Any) -> Any:
     """JSON from its text, each decimal number as a string exactly as stored ("2000000000.00");
     falls back to Django's reading when the text was not selected."""
     if text is None:
@@ -69,8 +69,8 @@ class HistoryEventSerializer(serializers.Serializer):
         serializers.DictField(child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2))
     )
     def get_changes(self, event) -> dict[str, Any]:
-        return _exact(getattr(event, "exact_changes", None), event.pgh_diff) or {}
+        return exact_json(getattr(event, "exact_changes", None), event.pgh_diff) or {}
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_snapshot(self, event) -> dict[str, Any]:
-        return _exact(getattr(event, "exact_snapshot", None), event.pgh_data)
+        return exact_json(getattr(event, "exact_snapshot", None), event.pgh_data)

@@ -5,16 +5,20 @@ from __future__ import annotations
 from django import forms
 from django.apps import apps
 from django.contrib import admin
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import PAGE_VAR
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, F, Func, TextField, Value
-from django.forms.models import BaseInlineFormSet
+from django.forms.models import BaseInlineFormSet, _get_foreign_key
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import editable_projects, editable_regions, may_write, scope_description
 from core.forms import PeopleFormatsMixin, PeopleFormatsModelForm, is_money_field, money_with_yi
+from core.history import Part, event_models, history_events, readable_history
 
 # Joins a row's aliases for searching. A newline cannot come from the search box, so a search
 # term never matches across the end of one alias and the start of the next.
@@ -180,9 +184,19 @@ class GuardedModelForm(PeopleFormatsMixin, forms.ModelForm):
 
 
 class TrackerInline(admin.TabularInline):
-    """A table of a record's dependent rows, taking money and dates as people write them."""
+    """A table of a record's dependent rows, taking money and dates as people write them.
+
+    In the record's history a row is named by the values of `history_title_fields` (by default, its
+    first two fields): "Signed, 2024-07" for a milestone.
+    """
 
     form = PeopleFormatsModelForm
+    history_title_fields: tuple[str, ...] = ()
+
+    def history_part(self, parent_model: type[models.Model]) -> Part:
+        fk = _get_foreign_key(parent_model, self.model, fk_name=self.fk_name)
+        title = self.history_title_fields or tuple(name for name in (self.fields or ()) if name != fk.name)[:2]
+        return Part(model=self.model, fk_name=fk.name, title_fields=title)
 
 
 class TrackerModelAdmin(admin.ModelAdmin):
@@ -222,6 +236,45 @@ class TrackerModelAdmin(admin.ModelAdmin):
         if change and not form.has_changed():
             return
         super().save_model(request, obj, form, change)
+
+    # The history page: how many events one page shows, and what names a record without a name field.
+    history_per_page = 50
+    history_title_fields: tuple[str, ...] = ()
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The record's history as a clerk reads it (`core.history`), with that of the rows its inlines
+        show: who changed what, when, each field by its label, before and after."""
+        if not event_models(self.model):
+            return super().history_view(request, object_id, extra_context)
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        parts = [
+            inline.history_part(self.model)
+            for inline in self.get_inline_instances(request, obj)
+            if isinstance(inline, TrackerInline) and event_models(inline.model)
+        ]
+        paginator = self.get_paginator(request, history_events(obj, parts), self.history_per_page)
+        page = paginator.get_page(request.GET.get(PAGE_VAR, 1))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History of %(record)s") % {"record": obj},
+            "subtitle": None,
+            "entries": readable_history(obj, parts, list(page), self.history_title_fields),
+            "page": page,
+            "page_range": paginator.get_elided_page_range(page.number),
+            "page_var": PAGE_VAR,
+            "parts": [part.model._meta.verbose_name_plural for part in parts],
+            "module_name": str(self.opts.verbose_name_plural),
+            "object": obj,
+            "opts": self.opts,
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/tracker_history.html", context)
 
     def get_list_display(self, request):
         # An amount in a list reads in yuan and in 亿元, as the bureaus speak of it.

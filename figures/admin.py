@@ -31,6 +31,7 @@ class FigureInline(TrackerInline):
     fk_name = "project"
     formset = FigureFormSet
     fields = FIGURE_FIELDS
+    history_title_fields = ("metric", "period", "label")
     autocomplete_fields = ("citation",)
     extra = 0
 

@@ -193,6 +193,13 @@ def test_changelist_add_and_change_pages_open_for_a_superuser(admin_client, reco
     assert admin_client.get(admin_url(model, "change", model.objects.first().pk)).status_code == HTTPStatus.OK
 
 
+@pytest.mark.parametrize("model", LOCAL_MODELS, ids=lambda model: model._meta.label)
+def test_every_record_s_history_page_opens_without_bookkeeping(admin_client, records, model):
+    response = admin_client.get(admin_url(model, "history", model.objects.first().pk), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == HTTPStatus.OK
+    assert "pgh_" not in response.content.decode()
+
+
 @pytest.mark.parametrize("term", ["Liantou District", "莲都", "liantou"])
 def test_region_search_finds_liandu_by_alias_and_chinese_name(admin_client, records, term):
     response = admin_client.get(admin_url(Region, "changelist"), {"q": term})

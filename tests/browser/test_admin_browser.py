@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from projects.models import Project
+from tests.factories import FundsInPlaceFactory, MilestoneFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=["default", "counters"])]
 
@@ -162,3 +164,35 @@ def test_the_language_switcher_turns_the_admin_into_chinese(admin_page: Page, sc
     page.goto("/admin/projects/project/")
     expect(page.locator("#content h1")).to_contain_text("投资项目")
     screenshot("projects-in-chinese")
+
+
+def test_a_project_saved_in_chinese_reads_back_in_its_history_without_bookkeeping(
+    admin_page: Page, context, live_server, screenshot, page_errors
+):
+    """Issue 21, items 7 and 8, in a real browser: saving the page as Chromium posts it writes only what
+    was changed, and the history names each change by its Chinese label, before → after."""
+    project = ProjectFactory(name="Longquan history project", planned_investment=Decimal("2000000000.00"))
+    untouched = MilestoneFactory(project=project, note="Announced at the fair.\nSigning planned.", is_planned=True)
+    funds = FundsInPlaceFactory(project=project, amount=Decimal("300000000.00"))
+    versions = {"milestone": untouched.version, "funds": funds.version}
+    context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    page = admin_page
+    page.goto(f"/admin/projects/project/{project.pk}/change/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    page.locator("#id_planned_investment").fill("25亿")
+    page.get_by_role("button", name="保存并继续编辑").click()
+    expect(page.locator(".messagelist")).to_be_visible()
+    untouched.refresh_from_db()
+    funds.refresh_from_db()
+    assert {"milestone": untouched.version, "funds": funds.version} == versions
+
+    page.locator(".object-tools").get_by_role("link", name="历史").click()
+    history = page.locator("#content-main")
+    expect(history).to_contain_text("总投资")
+    expect(history).to_contain_text("2,000,000,000.00 (20.00 亿元) → 2,500,000,000.00 (25.00 亿元)")
+    expect(history).to_contain_text("里程碑")
+    screenshot("history-in-chinese")
+    shown = page.locator("body").inner_text()
+    for bookkeeping in ("pgh_", "opened_version", "version", "updated_at"):
+        assert bookkeeping not in shown
+    assert not page_errors
