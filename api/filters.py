@@ -19,6 +19,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db.models import Case, Exists, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -32,7 +33,7 @@ from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from core.search import MAX_SEARCH_LENGTH, search_filter
+from core.search import MAX_SEARCH_LENGTH, document_search, search_filter
 
 
 def _document_as_string(filter_: django_filters.Filter) -> None:
@@ -164,6 +165,10 @@ class SearchFilterSet(django_filters.FilterSet):
 
     search_prefix_fields: tuple[str, ...] = ()
     search_unindexed_prefix_fields: tuple[str, ...] = ()
+    # The model (app label and name) of the documents holding the names a record is found by, its own and those
+    # around it, and their column naming the record (a project's: "projects.SearchDocument", "project_id"):
+    # searched instead of the record's own names (core.search.document_search).
+    search_documents: tuple[str, str] | None = None
 
     search = django_filters.CharFilter(
         method="filter_search",
@@ -231,6 +236,9 @@ class SearchFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if self.search_documents:
+            model, owner = self.search_documents
+            return document_search(queryset, value, apps.get_model(model).objects.all(), owner)
         return search_filter(
             queryset, value, *self.search_prefix_fields, unindexed_code_fields=self.search_unindexed_prefix_fields
         )

@@ -50,6 +50,15 @@ CITATION_JSON = """(SELECT json_build_object('id', c.id, 'source', json_build_ob
     'title', s.title), 'locator', c.locator, 'quote', c.quote) FROM sources_citation c
     JOIN sources_source s ON s.id = c.source_id WHERE c.id = {column})"""
 
+# A programme that states its total exactly counts it instead of its projects' amounts (projects.models.
+# counts_in_totals): the summary reads every project and those programmes, and `counted` says whose amount counts.
+STATED = "{p}.kind = 'programme' AND {p}.investment_qualifier = 'exact' AND {p}.planned_investment IS NOT NULL"
+SUMMARISED = f"(p.kind = 'project' OR {STATED.format(p='p')})"
+COUNTED = (
+    f"({STATED.format(p='p')} OR p.kind = 'project' AND (p.programme_id IS NULL"
+    f" OR p.programme_id NOT IN (SELECT s.id FROM projects_project s WHERE {STATED.format(p='s')})))"
+)
+
 ROW_SELECT = f"""
 SELECT p.id, p.slug, p.name, p.name_zh, p.aliases, p.kind,
        CASE WHEN p.programme_id IS NOT NULL THEN json_build_object('id', pg.id, 'slug', pg.slug, 'name', pg.name,
@@ -58,7 +67,7 @@ SELECT p.id, p.slug, p.name, p.name_zh, p.aliases, p.kind,
        ARRAY(SELECT i.code FROM projects_project_industries pi JOIN industries_industry i ON i.id = pi.industry_id
              WHERE pi.project_id = p.id ORDER BY i.code, i.id),
        p.stage, p.stage_reason, p.planned_investment, p.currency, p.investment_qualifier,
-       {CITATION_JSON.format(column="p.investment_citation_id")},
+       {CITATION_JSON.format(column="p.investment_citation_id")}, {COUNTED},
        (SELECT json_build_object('id', co.id, 'slug', co.slug, 'name', co.name, 'name_zh', co.name_zh)
         FROM projects_participant x JOIN companies_company co ON co.id = x.company_id
         WHERE x.project_id = p.id AND x.role = 'lead_investor' LIMIT 1),
@@ -70,8 +79,8 @@ LEFT JOIN auth_user u ON u.id = p.tracked_by_id
 """
 ROW_FIELDS = [
     "id", "slug", "name", "name_zh", "aliases", "kind", "programme", "region", "industries", "stage", "stage_reason",
-    "planned_investment", "currency", "investment_qualifier", "investment_citation", "lead_investor", "tracked_by",
-    "description", "created_at", "updated_at",
+    "planned_investment", "currency", "investment_qualifier", "investment_citation", "counts_in_totals",
+    "lead_investor", "tracked_by", "description", "created_at", "updated_at",
 ]  # fmt: skip
 
 
@@ -94,10 +103,15 @@ def _where(params: dict[str, list[str]]) -> tuple[str, list[Any]]:
     if industry := params.get("industry"):
         conditions.append("p.industry_codes @> %s::varchar[]")
         args.append([industry[-1]])
+    # The projects' search documents, through the grams of their words (projects/migrations/0015).
     if (search := params.get("search")) and search[-1].strip():
-        term = re.sub(r"([\\%_])", r"\\\1", search[-1].strip().lower())
-        conditions.append("tracker_search_text(p.name, p.name_zh, p.aliases) LIKE %s")
-        args.append(f"%{term}%")
+        conditions.append(
+            "p.id IN (SELECT s.project_id FROM projects_searchdocument s"
+            " WHERE tracker_search_grams(s.document) @> tracker_search_query_grams(%s)"
+            " AND s.document LIKE '%%' || replace(replace(replace(tracker_search_normalize(%s),"
+            " '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%')"
+        )
+        args += [search[-1].strip()] * 2
     return " AND ".join(conditions), args
 
 
@@ -217,8 +231,8 @@ def region_detail(environ: dict, params: dict[str, list[str]], key: str) -> tupl
     return 200, {"ETag": f'"{rows[0][-1]}"'}, dict(zip(REGION_FIELDS, rows[0], strict=False))
 
 
-# The app's summary (projects.selectors.project_summary), with its SQL: the filtered projects (programmes
-# left out) aggregated per group and overall in one statement, the groups of a tree being the children of
+# The app's summary (projects.selectors.project_summary), with its SQL: the filtered projects (and the programmes
+# that state their total) aggregated per group and overall in one statement, the groups of a tree being the children of
 # the filter's region or industry (of the top without one), with zeros; projects on that node itself get a
 # row of their own, first. Stage labels as the app's English ones (projects.models.Stage).
 STAGES = {
@@ -234,9 +248,10 @@ STAGES = {
 }
 GROUPINGS = ("region", "industry", "status", "year")
 ALL = object()  # the overall total's key among the groups' (never a real key: those are text or None)
-AGGREGATES = """count(*) AS n, coalesce(sum(planned_investment) FILTER (WHERE currency = 'CNY'), 0) AS total,
-    coalesce(bool_or(investment_qualifier = ANY(%s)), FALSE) AS bounds,
-    count(*) FILTER (WHERE planned_investment IS NULL) AS without"""
+AGGREGATES = """count(*) FILTER (WHERE kind = 'project') AS n,
+    coalesce(sum(planned_investment) FILTER (WHERE currency = 'CNY' AND counted), 0) AS total,
+    coalesce(bool_or(counted AND investment_qualifier = ANY(%s)), FALSE) AS bounds,
+    count(*) FILTER (WHERE counted AND planned_investment IS NULL) AS without"""
 SUMS = """coalesce(sum(n), 0)::bigint, coalesce(sum(total), 0), coalesce(bool_or(bounds), FALSE),
     coalesce(sum(without), 0)::bigint"""
 ROLLUP = "SELECT CASE WHEN GROUPING(key) = 1 THEN 2 ELSE 0 END, key, {sums}, NULL::bigint, NULL, NULL FROM ({keyed}) k"
@@ -264,8 +279,9 @@ def project_summary(environ: dict, params: dict[str, list[str]]) -> tuple[int, d
     if group_by not in GROUPINGS:
         return 400, {}, {"error": {"code": "invalid", "message": f"Choose one of: {', '.join(GROUPINGS)}."}}
     where, where_args = _where(params)
-    columns = "p.id, p.planned_investment, p.currency, p.investment_qualifier, p.region_id, p.stage"
-    filtered = f"{FILTERED.format(where=where)} AND p.kind = 'project'"
+    columns = "p.id, p.kind, p.planned_investment, p.currency, p.investment_qualifier, p.region_id, p.stage"
+    columns += f", {COUNTED} AS counted"
+    filtered = f"{FILTERED.format(where=where)} AND {SUMMARISED}"
     base = f"SELECT {columns} {filtered}"
     approx = list(APPROXIMATE)
     root, children = None, None

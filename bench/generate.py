@@ -15,7 +15,9 @@ What the app's triggers would do is done here, and rows end up as the app would 
   raises it on UPDATE); a project's `stage` is the furthest stage of its actual milestones (each
   generated milestone records the project's own stage, so `projects_sync_stage` would change
   nothing); a project's filter keys (`region_codes`, `industry_codes`) are aggregated from the trees and
-  the drawn links; the search text is an expression index, computed by the index itself. Foreign keys hold
+  the drawn links; a project's search document is written by the function its trigger calls, once its
+  industries and participants are drawn; the search text of the other tables is an expression index,
+  computed by the index itself. Foreign keys hold
   by construction, and `check_integrity()` verifies them after the load. The one thing skipped is
   history: no pghistory insert events are written for these rows, as if they predated tracking.
   No benchmarked endpoint reads history.
@@ -49,6 +51,7 @@ BIG_TABLES = [
     "projects_project_industries",
     "projects_participant",
     "projects_milestone",
+    "projects_searchdocument",
 ]
 
 
@@ -440,6 +443,15 @@ def load(conn: psycopg.Connection, tier: Tier, *, analyze: bool = True, log=prin
             params,
         )
         step("participants")
+        # Each project's search document (projects/migrations/0015), by the function its trigger calls. Statistics
+        # first: planned against tables it saw empty, the function would scan them for every project.
+        conn.execute("ANALYZE companies_company; ANALYZE projects_participant; ANALYZE projects_project_industries")
+        conn.execute(
+            "INSERT INTO projects_searchdocument (project_id, document)"
+            " SELECT id, projects_search_document(id, name, name_zh, aliases, region_id) FROM projects_project"
+            " ORDER BY id"
+        )
+        step("search documents")
         # An actual milestone of the project's own stage for 30 % of funnel projects: what the stage
         # trigger derives from them is then the stage the project already has.
         conn.execute(
@@ -457,7 +469,8 @@ def load(conn: psycopg.Connection, tier: Tier, *, analyze: bool = True, log=prin
         for definition in indexes:
             conn.execute(definition)
         step("rebuild indexes")
-        for table in ["regions_region", "industries_industry", "sources_source", "sources_citation", *BIG_TABLES]:
+        keyed_by_id = [t for t in BIG_TABLES if t != "projects_searchdocument"]  # a document's key is its project's
+        for table in ["regions_region", "industries_industry", "sources_source", "sources_citation", *keyed_by_id]:
             conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
             )
@@ -497,11 +510,14 @@ def check_integrity(conn: psycopg.Connection) -> None:
         "stage vs milestones": "SELECT count(*) FROM projects_milestone m"
         " JOIN projects_project p ON p.id = m.project_id"
         " WHERE NOT m.is_planned AND p.stage <> m.stage",
-        # What projects_set_filter_keys() would have written (projects/migrations/0012); sampled, since
-        # the functions run a query per row.
+        # What projects_set_filter_keys() and projects_write_search_document() would have written
+        # (projects/migrations/0012 and 0015); sampled, since the functions run a query per row.
         "filter keys": "SELECT count(*) FROM projects_project p WHERE p.id % 97 = 0"
         " AND (p.region_codes IS DISTINCT FROM projects_region_codes(p.region_id)"
         " OR p.industry_codes IS DISTINCT FROM projects_industry_codes(p.id))",
+        "search documents": "SELECT count(*) FROM projects_project p"
+        " LEFT JOIN projects_searchdocument s ON s.project_id = p.id WHERE p.id % 97 = 0"
+        " AND s.document IS DISTINCT FROM projects_search_document(p.id, p.name, p.name_zh, p.aliases, p.region_id)",
     }
     bad = {name: n for name, q in problems.items() if (n := conn.execute(q).fetchone()[0])}
     if bad:
@@ -520,7 +536,9 @@ def checksum(conn: psycopg.Connection) -> dict[str, str]:
     """An md5 of every generated table's rows in id order: equal checksums, equal data."""
     result = {}
     for table in ["regions_region", "industries_industry", *BIG_TABLES]:
-        order = "project_id, industry_id" if table == "projects_project_industries" else "id"
+        order = {"projects_project_industries": "project_id, industry_id", "projects_searchdocument": "project_id"}.get(
+            table, "id"
+        )
         cols = "project_id, industry_id" if table == "projects_project_industries" else f"{table}.*"
         query = f"SELECT md5(coalesce(string_agg(({cols})::text, '|' ORDER BY {order}), '')) FROM {table}"  # noqa: S608
         result[table] = conn.execute(query).fetchone()[0]

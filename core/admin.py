@@ -1,4 +1,4 @@
-"""Admin building blocks shared by the apps: alias search, tree columns and titled filters."""
+"""Admin building blocks shared by the apps: alias and document search, tree columns and titled filters."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from django.forms.models import BaseInlineFormSet, _get_foreign_key
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import editable_projects, editable_regions, may_write, scope_description
 from core.forms import PeopleFormatsMixin, PeopleFormatsModelForm, is_money_field, money_with_yi
 from core.history import Part, event_models, history_events, readable_history
+from core.search import document_search
 
 # Joins a row's aliases for searching. A newline cannot come from the search box, so a search
 # term never matches across the end of one alias and the start of the next.
@@ -56,6 +58,27 @@ class AliasSearchMixin:
                 }
             )
         return super().get_search_results(request, queryset, search_term)
+
+
+class DocumentSearchMixin:
+    """Admin search through a search document the database keeps (a project's: its names and those of its
+    regions, industries and participants, core.search.document_search), through its index.
+
+    Django's rule stays: every word of the search must be found (quotes keep words together). `search_fields`
+    names the document, so that Django shows the search box and lets other forms autocomplete the model.
+    """
+
+    # The documents' model (app label and name) and their column naming the record, as in api.filters.
+    search_documents: tuple[str, str] = ("projects.SearchDocument", "project_id")
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, "")
+        model, owner = self.search_documents
+        for word in smart_split(search_term):
+            if word[:1] in {'"', "'"} and word[-1:] == word[:1]:
+                word = unescape_string_literal(word)
+            queryset = document_search(queryset, word, apps.get_model(model).objects.all(), owner)
+        return queryset, may_have_duplicates
 
 
 class TreeAdminMixin:

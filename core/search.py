@@ -1,12 +1,20 @@
-"""Free-text search over English and Chinese names and aliases, backed by a trigram index.
+"""Free-text search over English and Chinese names and aliases.
 
-Each searchable model indexes `tracker_search_text(name, name_zh, aliases)`, a lower-cased
-concatenation, with GIN `gin_trgm_ops`; `?search=` becomes `LIKE '%term%'` on that expression,
-which the index answers.
+Two ways, by what a record is found by:
+
+- Its own names (companies, regions, industries): each indexes `tracker_search_text(name, name_zh,
+  aliases)`, a lower-cased concatenation, with GIN `gin_trgm_ops`; `?search=` becomes `LIKE '%term%'`
+  on that expression, which the index answers.
+- Its own names and those of the records around it (a project: its regions, industries and participants,
+  issue 10): a search document the database keeps in a table beside the records (projects.SearchDocument),
+  one name a line, indexed by the characters and pairs of characters of its words (`tracker_search_grams`,
+  core/migrations/0004). Pairs, not trigrams: most Chinese words have two characters, and a trigram index
+  cannot find those.
 """
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Func
@@ -20,6 +28,47 @@ class SearchText(Func):
 
     def __init__(self, name: str = "name", name_zh: str = "name_zh", aliases: str = "aliases") -> None:
         super().__init__(F(name), F(name_zh), F(aliases))
+
+
+class SearchGrams(Func):
+    """The characters and pairs of neighbouring characters of each word of a search document."""
+
+    function = "tracker_search_grams"
+    output_field = ArrayField(models.TextField())
+
+
+class _QueryGrams(Func):
+    function = "tracker_search_query_grams"
+    output_field = ArrayField(models.TextField())
+
+
+class _Normalised(Func):
+    function = "tracker_search_normalize"
+    output_field = models.TextField()
+
+
+def document_index(name: str, field: str = "document") -> GinIndex:
+    return GinIndex(SearchGrams(F(field)), name=name)
+
+
+def document_search(
+    queryset: models.QuerySet, term: str, documents: models.QuerySet, owner: str, field: str = "document"
+) -> models.QuerySet:
+    """Rows of `queryset` whose search document (a row of `documents` whose `owner` column holds the record's
+    key) contains `term`, normalised as the document is (NFKC, any case).
+
+    The grams of the term's words narrow the documents through their GIN index; the LIKE keeps those that
+    hold the term itself. Both sides are normalised by the same SQL function, so Python and PostgreSQL never
+    disagree on what a full-width letter or an upper-case one becomes.
+    """
+    term = term.strip()
+    if not term:
+        return queryset
+    term_value = models.Value(term, output_field=models.TextField())
+    found = documents.alias(_search_grams=SearchGrams(F(field))).filter(
+        _search_grams__contains=_QueryGrams(term_value), **{f"{field}__contains": _Normalised(term_value)}
+    )
+    return queryset.filter(pk__in=found.values(owner))
 
 
 def search_index(name: str) -> GinIndex:

@@ -9,7 +9,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
-    AliasSearchMixin,
+    DocumentSearchMixin,
     TrackerInline,
     TrackerModelAdmin,
     kept_forms,
@@ -127,7 +127,7 @@ class TrackedByFilter(admin.SimpleListFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(TrackerImportExportMixin, AliasSearchMixin, TrackerModelAdmin):
+class ProjectAdmin(TrackerImportExportMixin, DocumentSearchMixin, TrackerModelAdmin):
     resource_classes = (ProjectResource,)
     list_display = (
         "name",
@@ -147,7 +147,8 @@ class ProjectAdmin(TrackerImportExportMixin, AliasSearchMixin, TrackerModelAdmin
         ("region__level", titled_choices_filter(_("region level"))),
         TrackedByFilter,
     )
-    search_fields = ("name", "name_zh", "slug", "region__name", "region__name_zh")
+    # Its names, its regions', industries' and participants' (core.admin.DocumentSearchMixin): 科伦 finds Kelun's.
+    search_fields = ("search_document__document",)
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("region", "programme", "investment_citation", "tracked_by", "industries")
     fieldsets = (

@@ -1,11 +1,13 @@
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from api.filters import BooleanFilter, KeyFilter, SearchFilterSet
 from companies.models import Company
+from core.search import MAX_SEARCH_LENGTH
 from industries.filters import industry_subtree_filter
 from projects.models import Milestone, Participant, ParticipantRole, Project, ProjectKind, Stage
 from regions.filters import region_subtree_filter
@@ -33,6 +35,17 @@ class ProjectFilterForm(forms.Form):
 
 
 class ProjectFilterSet(SearchFilterSet):
+    search_documents = ("projects.SearchDocument", "project_id")
+
+    search = django_filters.CharFilter(
+        method="filter_search",
+        validators=[MaxLengthValidator(MAX_SEARCH_LENGTH)],
+        help_text=_(
+            "Text found in a name or alias, English or Chinese, of the project, its region or a region above it, "
+            "its industries or a broader one, or a company taking part (Kolen finds Kelun's projects, 龙泉 those "
+            "in Longquan). Full-width letters and digits read as ASCII ones; case is ignored."
+        ),
+    )
     region = region_subtree_filter(
         codes_field="region_codes", help_text=_("Region code: projects in it or anywhere below it.")
     )

@@ -10,7 +10,7 @@ from core.choices import CURRENCY_CHOICES, DEFAULT_CURRENCY, DatePrecision, Qual
 from core.constraints import date_precision_constraint, non_negative_constraint, qualifier_constraint
 from core.fields import MoneyField
 from core.models import Located, TimeStampedModel, local_name, tracked
-from core.search import search_index
+from core.search import document_index
 from core.slugs import SlugFromName
 
 CURRENCIES = [code for code, _label in CURRENCY_CHOICES]
@@ -49,13 +49,30 @@ class ProjectKind(models.TextChoices):
     PROGRAMME = "programme", _("programme or cluster")
 
 
+def states_its_total() -> Q:
+    """A programme whose planned investment the source states exactly ("two projects ... totaling 2.95 billion")."""
+    return Q(kind=ProjectKind.PROGRAMME, investment_qualifier=Qualifier.EXACT, planned_investment__isnull=False)
+
+
+def counts_in_totals() -> Q:
+    """The rows whose planned investment goes into a total, so that no yuan counts twice and none is lost.
+
+    A project counts, unless its programme states its total exactly: the programme's total then counts
+    instead of its projects' amounts (which the source often gives only as bounds, "each more than 1
+    billion"). A programme counts only then; otherwise its projects count and its own figure, a restatement
+    of theirs or a bound, does not. Summaries, the dashboard and the list's `counts_in_totals` all read this.
+    """
+    stated = Project.objects.filter(states_its_total()).values("pk")
+    return states_its_total() | (Q(kind=ProjectKind.PROJECT) & ~Q(programme__in=stated))
+
+
 @tracked
 class Project(Located, TimeStampedModel, SlugFromName):
     """An investment project or lead that the bureau promotes, from first idea to full capacity.
 
     A programme (an industry cluster, a block's set of projects) is a project of kind
-    `programme`; projects in it point to it. Summaries add up projects, never programmes, so no
-    yuan is counted twice.
+    `programme`; projects in it point to it. Totals count each yuan once (`counts_in_totals`): a
+    programme's exactly stated total stands for its projects' amounts, otherwise its projects count.
     """
 
     located_by = ("region",)
@@ -202,7 +219,9 @@ class Project(Located, TimeStampedModel, SlugFromName):
             ),
         ]
         indexes = [
-            search_index("project_search_trgm"),
+            # The programmes whose total stands for their projects' amounts (counts_in_totals): every total
+            # and every list page asks which they are, and they are a few among all projects.
+            models.Index(fields=["id"], condition=states_its_total(), name="project_stated_totals_idx"),
             models.Index(fields=["stage", "id"], name="projects_project_stage_idx"),
             models.Index(fields=["region", "id"], name="projects_project_region_idx"),
             # A stage within a region subtree (the dashboard's "signed in Lishui"): one index range per
@@ -252,6 +271,39 @@ def derived_stage(project: Project) -> str | None:
     """The furthest funnel stage an actual milestone of the project reached, if any."""
     stages = project.milestones.filter(is_planned=False, stage__in=FUNNEL).values_list("stage", flat=True)
     return max(stages, key=STAGE_RANK.__getitem__, default=None)
+
+
+class SearchDocument(models.Model):
+    """The names a project is found by (issue 10, item 1): its own, then its region's and every region's above it,
+    its industries' and every broader one's, and those of the companies taking part, one name a line, normalised
+    (core.search). `?search=` and the admin's search read it through its index: 龙泉 finds the projects in
+    Longquan, 科伦 those Kelun takes part in.
+
+    One row a project, written by the database alone (projects/migrations/0015) whenever one of those names
+    changes: never by the app, never in a form, serializer or history, and no change of the project (its version
+    and history stay). A table of its own, so that the project rows the lists walk stay narrow.
+    """
+
+    project = models.OneToOneField(
+        Project,
+        verbose_name=_("project"),
+        primary_key=True,
+        # The database's own trigger deletes the row with its project.
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="search_document",
+        editable=False,
+    )
+    document = models.TextField(verbose_name=_("search text"), editable=False)
+
+    class Meta:
+        ordering = ["project"]
+        verbose_name = _("search text")
+        verbose_name_plural = _("search texts")
+        indexes = [document_index("project_search_grams_idx", "document")]
+
+    def __str__(self) -> str:
+        return self.document.split("\n", 1)[0]
 
 
 @tracked

@@ -7,17 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from core.choices import BOUND_QUALIFIERS, Qualifier
 from industries.models import Industry
-from projects.models import (
-    Project,
-    ProjectKind,
-    Stage,
-)
+from projects.models import Project, ProjectKind, Stage, counts_in_totals, states_its_total
 from regions.models import Region
 
 GROUPINGS = ("region", "industry", "status", "year")
@@ -45,8 +39,12 @@ def project_summary(
 ) -> dict[str, Any]:
     """Totals of the filtered projects per group, plus the overall total: one SQL statement.
 
-    Programmes are left out: their figures restate their projects' and would count twice. Each
-    project counts once per row, however many of its industries fall into that row.
+    `project_count` counts projects, never programmes. The investment total counts each yuan once
+    (projects.models.counts_in_totals): a programme whose total the source states exactly counts that
+    total, in its own region, industries and stage, instead of its projects' amounts; otherwise its
+    projects' amounts count and its own figure does not. `includes_bounds` and `projects_without_amount`
+    speak of the amounts counted. Each project counts once per row, however many of its industries fall
+    into that row.
 
     `region` gives one row per direct child of the given region (or per top-level region), each
     summing the child's whole subtree, in code order and with zeros for children without projects,
@@ -57,8 +55,14 @@ def project_summary(
 
     This computes from the committed data; `projects.summary_cache` keeps the answer until the next write.
     """
-    projects = projects.filter(kind=ProjectKind.PROJECT).order_by()
-    columns = ("id", "planned_investment", "currency", "investment_qualifier", "region_id", "stage")
+    # Every project (they are counted), and the programmes whose stated total stands for their projects' amounts;
+    # `counted` says whose amount goes into the total (projects.models.counts_in_totals).
+    projects = (
+        projects.filter(Q(kind=ProjectKind.PROJECT) | states_its_total())
+        .annotate(counted=ExpressionWrapper(counts_in_totals(), output_field=BooleanField()))
+        .order_by()
+    )
+    columns = ("id", "kind", "planned_investment", "currency", "investment_qualifier", "region_id", "stage", "counted")
     if group_by == "industry":
         columns += ("industry_codes",)
     base = projects.values(*columns).query.sql_with_params()
@@ -163,9 +167,10 @@ def _tree_rows(
 # The key of the overall total among an aggregate's keys (never a real key: those are text or None).
 ALL = object()
 
-AGGREGATES = """COUNT(*) AS n, COALESCE(SUM(planned_investment) FILTER (WHERE currency = 'CNY'), 0) AS total,
-    COALESCE(BOOL_OR(investment_qualifier = ANY(%s)), FALSE) AS bounds,
-    COUNT(*) FILTER (WHERE planned_investment IS NULL) AS without"""
+AGGREGATES = """COUNT(*) FILTER (WHERE kind = 'project') AS n,
+    COALESCE(SUM(planned_investment) FILTER (WHERE currency = 'CNY' AND counted), 0) AS total,
+    COALESCE(BOOL_OR(counted AND investment_qualifier = ANY(%s)), FALSE) AS bounds,
+    COUNT(*) FILTER (WHERE counted AND planned_investment IS NULL) AS without"""
 # The same, over groups already aggregated by AGGREGATES (zeros, not nulls, when no project matches).
 SUMS = """COALESCE(SUM(n), 0)::bigint, COALESCE(SUM(total), 0), COALESCE(BOOL_OR(bounds), FALSE),
     COALESCE(SUM(without), 0)::bigint"""

@@ -1,5 +1,5 @@
 from django.contrib.auth import get_user_model
-from django.db.models import JSONField, OuterRef, Value
+from django.db.models import BooleanField, ExpressionWrapper, JSONField, OuterRef, Value
 from rest_framework import serializers
 
 from api.projection import SQLField, related_json
@@ -13,7 +13,15 @@ from api.serializers import (
 from companies.serializers import CompanySummarySerializer, company_field
 from figures.serializers import FigureSerializer
 from industries.serializers import industry_codes_field
-from projects.models import FollowUp, FundsInPlace, Milestone, Participant, ParticipantRole, Project
+from projects.models import (
+    FollowUp,
+    FundsInPlace,
+    Milestone,
+    Participant,
+    ParticipantRole,
+    Project,
+    counts_in_totals,
+)
 from regions.serializers import region_field
 from sources.serializers import citation_field
 
@@ -44,6 +52,16 @@ class ProjectSerializer(ValidatedModelSerializer):
         help_text='Planned total investment (总投资) as a decimal string in `currency`, e.g. "2000000000.00".',
     )
     investment_citation = citation_field()
+    counts_in_totals = SQLField(
+        lambda: ExpressionWrapper(counts_in_totals(), output_field=BooleanField()),
+        schema=serializers.BooleanField(),
+        help_text=(
+            "Whether `planned_investment` goes into totals (the summary's, the dashboard's), so that summing the"
+            " rows that say true gives the same total: false for a project whose programme states its total"
+            " exactly (the programme's total counts instead), and for a programme that does not (its projects"
+            " count)."
+        ),
+    )
     lead_investor = SQLField(
         lambda: lead_investor_json(),
         schema=CompanySummarySerializer(allow_null=True),
@@ -62,9 +80,9 @@ class ProjectSerializer(ValidatedModelSerializer):
         fields = [
             "id", "slug", "name", "name_zh", "aliases", "kind", "programme", "region", "industries", "stage",
             "stage_reason", "planned_investment", "currency", "investment_qualifier", "investment_citation",
-            "lead_investor", "tracked_by", "description", "created_at", "updated_at",
+            "counts_in_totals", "lead_investor", "tracked_by", "description", "created_at", "updated_at",
         ]  # fmt: skip
-        read_only_fields = ["id", "lead_investor", "created_at", "updated_at"]
+        read_only_fields = ["id", "counts_in_totals", "lead_investor", "created_at", "updated_at"]
 
 
 def lead_investor_json():

@@ -81,6 +81,7 @@ KELUN_ROW = {
     "currency": "CNY",
     "investment_qualifier": "exact",
     "investment_citation": KELUN_CITATION,
+    "counts_in_totals": True,
     "lead_investor": KELUN_INVESTOR,
     "tracked_by": None,
     "description": "Kelun's second joint undertaking with Longquan, after its 2010 acquisition of Guojing (L19).",
@@ -140,7 +141,7 @@ LISHUI_BY_REGION = {
     "parent": {"code": "331100", "name": "Lishui City"},
     "rows": [
         _summary_row("331100-HTZ", "Lishui High-tech Zone"),
-        _summary_row("331102", "Liandu District", 2, "2000000000.00", bounds=True),
+        _summary_row("331102", "Liandu District", 2, "2950000000.00"),
         _summary_row("331121", "Qingtian County"),
         _summary_row("331122", "Jinyun County"),
         _summary_row("331123", "Suichang County"),
@@ -150,7 +151,7 @@ LISHUI_BY_REGION = {
         _summary_row("331127", "Jingning She Autonomous County"),
         _summary_row("331181", "Longquan City", 1, "2000000000.00"),
     ],
-    "totals": _summary_row(None, "all projects", 3, "4000000000.00", bounds=True),
+    "totals": _summary_row(None, "all projects", 3, "4950000000.00"),
 }
 
 
@@ -221,8 +222,14 @@ class ProjectViewSet(TrackerViewSet):
             "projects; projects placed on the region itself get a row of their own, first. `industry` likewise "
             "under `industry` or at the top of the taxonomy, plus a row (key null) for projects filed under no "
             "industry; `status` one row per stage, in funnel order; `year` one row per year of the project's "
-            "latest actual milestone. Each project counts once per row. Programmes are not added in, since "
-            "their amounts restate their projects'."
+            "latest actual milestone. Each project counts once per row, and `project_count` counts projects, "
+            "never programmes. Each yuan counts once: a programme that states its total exactly (qualifier "
+            "`exact`) counts that total, in its own region, industries and stage, instead of its projects' "
+            'amounts (the article\'s Baiqiao block: 2.95 billion for two projects of "more than 1 billion" each); '
+            "otherwise its projects' amounts count and its own figure does not. A set that holds such a programme's "
+            "projects without the programme (`kind=project`, `programme=`) thus counts none of their money. Each "
+            "list row says whether its amount counts (`counts_in_totals`): adding up the rows that say true gives "
+            "`total_investment`. `includes_bounds` and `projects_without_amount` speak of the amounts counted."
         ),
         parameters=[
             OpenApiParameter(

@@ -97,7 +97,7 @@ def test_a_generated_client_finds_the_kelun_project_and_the_lishui_summary(clien
     assert isinstance(summary, models.Summary)
     rows = {row.key: (row.project_count, row.total_investment) for row in summary.rows}
     assert rows["331181"] == (1, "2000000000.00")
-    assert summary.totals.total_investment == "4000000000.00"
+    assert summary.totals.total_investment == "4950000000.00"
 
 
 @pytest.mark.slow

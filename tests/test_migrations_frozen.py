@@ -10,8 +10,11 @@ from tests.conftest import REPO
 
 # What a migration may take from the project's own code: the classes its model operations name, as Django's own
 # migrations import field classes. Each is a class, not SQL text: LtreeField is the field of regions' and
-# industries' `path`; SearchText is the expression the search indexes (AddIndex of a GinIndex) are built on.
-ALLOWED = frozenset({"core.fields.LtreeField", "core.fields.MoneyField", "core.search.SearchText"})
+# industries' `path`; SearchText and SearchGrams are the expressions the search indexes (AddIndex of a GinIndex)
+# are built on.
+ALLOWED = frozenset(
+    {"core.fields.LtreeField", "core.fields.MoneyField", "core.search.SearchText", "core.search.SearchGrams"}
+)
 
 PROJECT_PACKAGES = frozenset(path.parent.name for path in REPO.glob("*/__init__.py"))
 MIGRATIONS = sorted(REPO.glob("*/migrations/[0-9]*.py"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 from rest_framework import filters, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from companies.models import Company
 from industries.models import Industry
-from projects.models import Milestone, Participant, Project
+from projects.models import Milestone, Participant, Project, counts_in_totals, states_its_total
 from regions.models import Region
 
 APPROXIMATE = ["more_than", "at_least", "less_than", "about"]
@@ -74,7 +74,8 @@ class ProjectViewSet(viewsets.ModelViewSet):
     queryset = Project.objects.all()
     serializer_class = ProjectSerializer
     filter_backends = [filters.SearchFilter]
-    search_fields = ["name", "name_zh"]
+    # What the app's search reads (projects.SearchDocument), matched the naive way: no index, any case.
+    search_fields = ["search_document__document"]
 
     def get_queryset(self) -> QuerySet[Project]:
         queryset = super().get_queryset()
@@ -92,7 +93,12 @@ class ProjectViewSet(viewsets.ModelViewSet):
     @action(detail=False)
     def summary(self, request):
         group_by = request.query_params.get("group_by")
-        projects = self.filter_queryset(self.get_queryset()).filter(kind="project")
+        # Every project, and the programmes whose stated total counts instead of their projects' amounts.
+        projects = (
+            self.filter_queryset(self.get_queryset())
+            .filter(Q(kind="project") | states_its_total())
+            .annotate(counted=ExpressionWrapper(counts_in_totals(), output_field=BooleanField()))
+        )
         if group_by == "region":
             roots = Region.objects.filter(parent__isnull=True).order_by("code", "id")
             groups = [(r.code, r.name, projects.filter(region__path__descendant_of=r.path)) for r in roots]
@@ -118,10 +124,10 @@ class ProjectViewSet(viewsets.ModelViewSet):
 
 def _totals(key: str | None, label: str, projects: QuerySet[Project]) -> dict:
     totals = projects.aggregate(
-        n=Count("id"),
-        total=Sum("planned_investment", filter=Q(currency="CNY")),
-        bounds=Count("id", filter=Q(investment_qualifier__in=APPROXIMATE)),
-        without=Count("id", filter=Q(planned_investment__isnull=True)),
+        n=Count("id", filter=Q(kind="project")),
+        total=Sum("planned_investment", filter=Q(currency="CNY", counted=True)),
+        bounds=Count("id", filter=Q(counted=True, investment_qualifier__in=APPROXIMATE)),
+        without=Count("id", filter=Q(counted=True, planned_investment__isnull=True)),
     )
     return {
         "key": key,

@@ -12,6 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, datab
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 CHARTS = ("region", "industry", "stage")
 LONGQUAN = "331181"
+LIANDU = "331102"
 
 
 def operation(page: Page, method: str, path: str):
@@ -66,7 +67,11 @@ def test_the_dashboard_draws_its_three_charts_and_redraws_them_for_a_county(
     longquan = page.locator(f'table[data-table="region"] tr[data-key="{LONGQUAN}"]')
     expect(longquan.locator('td[data-field="total_investment"]')).to_have_attribute("data-value", "2000000000.00")
     expect(longquan.locator('td[data-field="total_investment_yi"]')).to_have_text("20.00")
-    expect(page.locator('svg[data-chart="region"] rect.bar[data-value="2000000000.00"]')).to_have_count(2)
+    # Liandu: the Baiqiao block's stated 2.95 billion (L13), exact, not its two projects' "more than 1 billion" each.
+    liandu = page.locator(f'table[data-table="region"] tr[data-key="{LIANDU}"]')
+    expect(liandu.locator('td[data-field="total_investment_yi"]')).to_have_text("29.50")
+    expect(page.locator('svg[data-chart="region"] rect.bar[data-value="2950000000.00"]')).to_have_count(1)
+    expect(page.locator('svg[data-chart="region"] rect.bar[data-value="2000000000.00"]')).to_have_count(1)
     screenshot("dashboard-lishui")
 
     page.locator("#filter-region").select_option(LONGQUAN)  # the charts redraw as soon as it changes

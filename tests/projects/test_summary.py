@@ -75,19 +75,21 @@ class TestTheArticlesProjects:
         assert figures(longquan) == (1, "2000000000.00", False, 0)
         assert longquan["currency"] == "CNY"
 
-    def test_liandu_totals_the_baiqiao_block_projects_as_a_bound_without_their_programme(self) -> None:
-        # Two projects of "more than one billion" each: 2.0 billion at least, never the programme's 2.95 on top.
-        assert figures(rows("region=331100&group_by=region")["331102"]) == (2, "2000000000.00", True, 0)
+    def test_liandu_totals_the_baiqiao_block_at_the_articles_stated_total(self) -> None:
+        # "two projects with investments exceeding one billion RMB, totaling 2.95 billion" (L13): the programme's
+        # exact total stands for its two projects' bounds, never added on top of them (projects.models.
+        # counts_in_totals); the two are still the projects counted.
+        assert figures(rows("region=331100&group_by=region")["331102"]) == (2, "2950000000.00", False, 0)
 
     def test_children_without_projects_have_a_row_of_zeros(self) -> None:
         by_code = rows("region=331100&group_by=region")
         assert figures(by_code["331122"]) == ZERO  # Jinyun: nothing recorded
-        assert figures(by_code["331121"]) == ZERO  # Qingtian: only a programme, which is not added in
+        assert figures(by_code["331121"]) == ZERO  # Qingtian: only a programme, with no amount the article gives
         assert figures(by_code["331100-HTZ"]) == ZERO
 
     def test_the_totals_count_every_project_once(self) -> None:
         totals = summary("region=331100&group_by=region")["totals"]
-        assert figures(totals) == (3, "4000000000.00", True, 0)
+        assert figures(totals) == (3, "4950000000.00", False, 0)
         assert totals["key"] is None
 
     def test_money_totals_are_decimal_strings_with_two_places(self) -> None:
@@ -99,8 +101,8 @@ class TestTheArticlesProjects:
     def test_a_child_sums_its_whole_subtree(self) -> None:
         liandu = Region.objects.get(code="331102")
         ProjectFactory(region=liandu, planned_investment=Decimal("300000000.00"))
-        assert figures(rows("region=331100&group_by=region")["331102"]) == (3, "2300000000.00", True, 0)
-        assert figures(rows("region=331102&group_by=region")["331102-BQ"]) == (2, "2000000000.00", True, 0)
+        assert figures(rows("region=331100&group_by=region")["331102"]) == (3, "3250000000.00", False, 0)
+        assert figures(rows("region=331102&group_by=region")["331102-BQ"]) == (2, "2950000000.00", False, 0)
 
     def test_projects_placed_on_the_region_itself_get_a_row_of_their_own_first(self) -> None:
         ProjectFactory(region=Region.objects.get(code="331100"), planned_investment=None, investment_qualifier="")
@@ -117,7 +119,7 @@ class TestTheArticlesProjects:
         answer = summary("group_by=region")
         assert [row["key"] for row in answer["rows"]] == ["CN"]
         assert answer["parent"] is None
-        assert figures(answer["rows"][0]) == figures(answer["totals"]) == (3, "4000000000.00", True, 0)
+        assert figures(answer["rows"][0]) == figures(answer["totals"]) == (3, "4950000000.00", False, 0)
 
     # --- by industry ------------------------------------------------------------------------------------------------
 
@@ -127,9 +129,9 @@ class TestTheArticlesProjects:
         assert [row["key"] for row in answer["rows"]] == tops
         by_code = {row["key"]: row for row in answer["rows"]}
         assert figures(by_code["C"]) == (1, "2000000000.00", False, 0)  # Kelun, filed under C27 and C14: once
-        assert figures(by_code["CHAIN-BEAUTY-HEALTH"]) == (2, "2000000000.00", True, 0)
+        assert figures(by_code["CHAIN-BEAUTY-HEALTH"]) == (2, "2950000000.00", False, 0)
         assert figures(by_code["CHAIN-SEMICONDUCTOR"]) == ZERO  # a programme only
-        assert figures(answer["totals"]) == (3, "4000000000.00", True, 0)
+        assert figures(answer["totals"]) == (3, "4950000000.00", False, 0)
 
     def test_under_an_industry_each_child_counts_a_project_once(self) -> None:
         chip = ProjectFactory(region=Region.objects.get(code="331102"))
@@ -168,7 +170,7 @@ class TestTheArticlesProjects:
         answer = summary("group_by=status")["rows"]
         assert [row["key"] for row in answer] == list(Project.Stage.values)
         by_stage = {row["key"]: row for row in answer}
-        assert figures(by_stage["signed"]) == (2, "2000000000.00", True, 0)
+        assert figures(by_stage["signed"]) == (2, "2950000000.00", False, 0)
         assert figures(by_stage["landed"]) == (1, "2000000000.00", False, 0)
         assert figures(by_stage["in_production"]) == ZERO  # the clusters are programmes
         assert by_stage["landed"]["label"] == str(Project.Stage.LANDED.label)
@@ -199,9 +201,11 @@ class TestTheArticlesProjects:
         assert totals["project_count"] == len(listed) == 1
         assert Decimal(totals["total_investment"]) == sum(Decimal(row["planned_investment"]) for row in listed)
 
-    def test_programmes_are_never_added_in(self) -> None:
-        assert figures(summary("group_by=status&kind=programme")["totals"]) == ZERO
-        assert summary("group_by=status&programme=baiqiao-beautiful-healthy-projects")["totals"]["project_count"] == 2
+    def test_a_programme_adds_its_stated_total_and_is_never_counted_as_a_project(self) -> None:
+        assert figures(summary("group_by=status&kind=programme")["totals"]) == (0, "2950000000.00", False, 0)
+        # Its projects without it: their amounts are known only as its total, which this set leaves out.
+        baiqiao = summary("group_by=status&programme=baiqiao-beautiful-healthy-projects")["totals"]
+        assert figures(baiqiao) == (2, "0.00", False, 0)
 
     # --- errors -------------------------------------------------------------------------------------------------------
 
