@@ -64,7 +64,7 @@ class TokenScheme(KnoxTokenScheme):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A token from POST /api/v1/auth/login/, sent as `Authorization: Bearer <token>` "
+            "description": "A token from POST /api/v1/auth/token/, sent as `Authorization: Bearer <token>` "
             "(`Token <token>`, knox's prefix, is read too).",
         }
 

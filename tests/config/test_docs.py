@@ -2,6 +2,7 @@
 
 import re
 from http import HTTPStatus
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -52,3 +53,48 @@ def test_docs_pages_load_every_asset_from_this_server(page):
 def test_the_admin_login_page_is_served():
     response = Client().get("/admin/login/")
     assert response.status_code == HTTPStatus.OK
+
+
+# --- the contract in the repository (docs/api.md) -------------------------------------------------------------------
+
+CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+PATH_IN_CONTRACT = re.compile(r"`(/api/v1/[^`\s]*)`")
+# Parameters every list takes, described once for all of them on the page.
+PAGING = {"page", "page_size", "cursor", "ordering", "format"}
+
+
+def schema_paths() -> dict[str, dict]:
+    return Client().get("/api/schema/", {"format": "json"}).json()["paths"]
+
+
+def contract_section(title: str) -> str:
+    text = CONTRACT.read_text(encoding="utf-8")
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else None]
+
+
+def test_every_operation_of_the_schema_is_in_the_contract_and_no_other():
+    listed = set(PATH_IN_CONTRACT.findall(contract_section("Operations")))
+    assert listed == set(schema_paths())
+
+
+def test_the_contract_names_every_filter_of_each_list():
+    section = contract_section("List parameters")
+    rows = {line.split("|")[1].strip(): line.split("|")[2] for line in section.splitlines() if line.count("|") >= 3}
+    collections = {
+        "projects (and the summary, without the paging ones)": "projects",
+        "regions": "regions",
+        "companies": "companies",
+        "industries": "industries",
+        "indicators": "indicators",
+        "sources": "sources",
+        "citations": "citations",
+        "indicator definitions": "indicator-definitions",
+    }
+    paths = schema_paths()
+    for row, collection in collections.items():
+        parameters = {p["name"] for p in paths[f"/api/v1/{collection}/"]["get"]["parameters"]} - PAGING
+        assert set(re.findall(r"`(\w+)`", rows[row])) == parameters, collection
+    summary = {p["name"] for p in paths["/api/v1/projects/summary/"]["get"]["parameters"]} - PAGING - {"group_by"}
+    assert summary <= set(re.findall(r"`(\w+)`", rows["projects (and the summary, without the paging ones)"]))
