@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 from functools import cached_property
 from typing import Any
 
@@ -11,10 +12,13 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.module_loading import import_string
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.fields import get_error_detail
 
+from core.choices import DatePrecision
+from core.dates import PartialDate, format_partial_date, parse_partial_date, precision_field_name
 from core.fields import MoneyField as ModelMoneyField
 from core.periods import period_bounds
 
@@ -23,13 +27,21 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
     """Runs the model's `full_clean()` (field rules, `clean()`, constraints) before saving.
 
     The model and its database constraints are the one place rules live; the API only reports
-    their verdicts as 400s, per field. A model's money (`core.fields.MoneyField`) is a `MoneyField` here.
+    their verdicts as 400s, per field. A model's money (`core.fields.MoneyField`) is a `MoneyField` here,
+    and a date with its precision beside it (`date` + `date_precision`) a `PartialDateField`.
     """
 
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping}
 
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if precision_field_name(model_field) in self.Meta.fields:
+            field_class = PartialDateField
+        return field_class, field_kwargs
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
+        self._split_partial_dates(attrs)
         model = self.Meta.model
         m2m = {f.name for f in model._meta.many_to_many}
         plain = {key: value for key, value in attrs.items() if key not in m2m}
@@ -48,6 +60,32 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
         for key in plain:
             attrs[key] = getattr(instance, key)
         return attrs
+
+    def _split_partial_dates(self, attrs: dict[str, Any]) -> None:
+        """A date typed at its precision (`"as_of": "2024-03"`) is its first day, and sets its precision
+        (`as_of_precision`); a body that states another precision is refused. A full date keeps the
+        precision the body states, or the record's (`2024-03-01` may well mean March), and must then
+        be the first day of that period."""
+        errors = {}
+        for name, value in list(attrs.items()):
+            if not isinstance(value, PartialDate):
+                continue
+            precision = f"{name}_precision"
+            attrs[name] = value.date
+            if precision in self.initial_data:
+                stated = attrs.get(precision)
+            else:
+                stated = getattr(self.instance, precision, None) or DatePrecision.DAY
+            if value.precision != DatePrecision.DAY:
+                if precision in self.initial_data and stated != value.precision:
+                    errors[name] = [f"{value} is a {value.precision}, but {precision} is '{stated}'."]
+                attrs[precision] = value.precision
+            elif stated != DatePrecision.DAY:
+                typed = format_partial_date(value.date, stated)
+                if parse_partial_date(typed).date != value.date:
+                    errors[name] = [f"{value} does not start a {stated}: at {stated} precision, write {typed}."]
+        if errors:
+            raise serializers.ValidationError(errors)
 
     def _check_scope(self, instance: models.Model) -> None:
         """Where the user may leave the record (a regional editor: inside their regions, after as before): the
@@ -81,6 +119,51 @@ class MoneyField(serializers.DecimalField):
 
 
 ValidatedModelSerializer.serializer_field_mapping[ModelMoneyField] = MoneyField
+
+
+class PartialDateField(serializers.DateField):
+    """A date known to a precision, written as people write it: `2024-03-15` (a day), `2024-03` (a
+    month), `2024-Q1` (a quarter) or `2024` (a year), the Chinese forms (`2024年3月`) too.
+
+    Read back as the first day of the period (`2024-03-01`), its precision in the field beside it
+    (`core.dates`); the serializer (`ValidatedModelSerializer`) stores the typed precision there.
+    """
+
+    default_error_messages = {
+        "invalid": "Write a date as 2024-03-15, a month as 2024-03, a quarter as 2024-Q1 or a year as 2024.",
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, PartialDate):
+            return value
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return PartialDate(value, DatePrecision.DAY)
+        if not isinstance(value, str) or "\x00" in value:
+            self.fail("invalid")
+        parsed = parse_partial_date(value)
+        if parsed is None:
+            self.fail("invalid")
+        return parsed
+
+
+class PartialDateFieldSchema(OpenApiSerializerFieldExtension):
+    """A `PartialDateField` in the OpenAPI document: typed at a precision in requests, a date in answers."""
+
+    target_class = PartialDateField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            return {
+                "type": "string",
+                "format": "date",
+                "description": "The first day of the day, month, quarter or year the precision beside it gives.",
+            }
+        return {
+            "type": "string",
+            "description": "A day (2024-03-15), a month (2024-03), a quarter (2024-Q1) or a year (2024); "
+            "a month, quarter or year sets the precision beside it and is stored as its first day.",
+            "example": "2024-03",
+        }
 
 
 def validate_period(value: str) -> None:

@@ -18,6 +18,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import editable_projects, editable_regions, may_write, scope_description
+from core.dates import format_partial_date
 from core.forms import PeopleFormatsMixin, PeopleFormatsModelForm, is_money_field, money_with_yi
 from core.history import Part, event_models, history_events, readable_history
 from core.search import document_search
@@ -126,6 +127,17 @@ def titled_choices_filter(title):
             self.title = title
 
     return TitledChoicesFieldListFilter
+
+
+def partial_date_column(name: str, description):
+    """A list column showing a date at its precision (`<name>_precision`) as it is typed: `2024-07`,
+    not the first day it is stored as (`2024-07-01`, which reads as a known day); sorted by the date."""
+
+    @admin.display(description=description, ordering=name)
+    def column(self, obj) -> str:
+        return format_partial_date(getattr(obj, name), getattr(obj, f"{name}_precision"))
+
+    return column
 
 
 def kept_forms(formset) -> list:

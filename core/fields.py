@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.choices import DatePrecision
 
 
 class LtreeField(models.TextField):
@@ -59,3 +62,14 @@ class MoneyField(models.DecimalField):
         kwargs.setdefault("max_digits", 20)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(*args, **kwargs)
+
+
+def date_precision_field(**kwargs) -> models.CharField:
+    """How much of the date beside it is known (`core.dates`): named `<date field>_precision`, so the
+    admin's forms and the API's serializers find it and read the date as typed (`2024-07`, `2024`).
+
+    A date stored with it is the first day of its period (`core.constraints.date_precision_constraint`).
+    """
+    kwargs.setdefault("verbose_name", _("date precision"))
+    kwargs.setdefault("default", DatePrecision.DAY)
+    return models.CharField(max_length=8, choices=DatePrecision.choices, **kwargs)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
@@ -23,6 +22,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import DEFAULT_CURRENCY, DatePrecision
+from core.dates import PartialDate, format_partial_date, parse_partial_date, precision_field_name
 from core.fields import MoneyField as ModelMoneyField
 
 WAN = Decimal(10_000)
@@ -135,59 +135,6 @@ class MoneyField(forms.DecimalField):
         return attrs
 
 
-@dataclass(frozen=True)
-class PartialDate:
-    """A date as typed: its first day and how much of it was given."""
-
-    date: datetime.date
-    precision: str
-
-
-PARTIAL_DATE_FORMATS = (
-    (re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"), DatePrecision.DAY),
-    (re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日"), DatePrecision.DAY),
-    (re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})"), DatePrecision.MONTH),
-    (re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月"), DatePrecision.MONTH),
-    (re.compile(r"(?P<y>\d{4})-?[Qq](?P<q>[1-4])"), DatePrecision.QUARTER),
-    (re.compile(r"(?P<y>\d{4})年?第?(?P<q>[1-4一二三四])季度"), DatePrecision.QUARTER),
-    (re.compile(r"(?P<y>\d{4})年?"), DatePrecision.YEAR),
-)
-CHINESE_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4}
-
-
-def parse_partial_date(text: str) -> PartialDate | None:
-    """`2024-07` → (2024-07-01, month); `2024-Q3` → (2024-07-01, quarter); None if not a date."""
-    text = text.strip()
-    for pattern, precision in PARTIAL_DATE_FORMATS:
-        match = pattern.fullmatch(text)
-        if match is None:
-            continue
-        parts = match.groupdict()
-        year = int(parts["y"])
-        if "q" in parts:
-            month = 3 * (CHINESE_QUARTERS.get(parts["q"]) or int(parts["q"])) - 2
-        else:
-            month = int(parts.get("m") or 1)
-        try:
-            return PartialDate(datetime.date(year, month, int(parts.get("d") or 1)), precision)
-        except ValueError:
-            return None
-    return None
-
-
-def format_partial_date(value: datetime.date | None, precision: str | None) -> str:
-    """The way to type `value` back at its precision: 2024-07-01 at month precision is `2024-07`."""
-    if value is None:
-        return ""
-    if precision == DatePrecision.YEAR:
-        return f"{value:%Y}"
-    if precision == DatePrecision.QUARTER:
-        return f"{value:%Y}-Q{(value.month - 1) // 3 + 1}"
-    if precision == DatePrecision.MONTH:
-        return f"{value:%Y-%m}"
-    return value.isoformat()
-
-
 class PartialDateInput(forms.TextInput):
     """A text box for a date at its precision; a script sets the precision list beside it as one types."""
 
@@ -261,18 +208,6 @@ def multiline_text_field(formfield: forms.CharField) -> MultilineTextField:
         help_text=formfield.help_text,
         disabled=formfield.disabled,
     )
-
-
-def precision_field_name(field: models.Field) -> str | None:
-    """The name of the field that records `field`'s precision, when its model has one."""
-    if not isinstance(field, models.DateField) or isinstance(field, models.DateTimeField):
-        return None
-    name = f"{field.name}_precision"
-    try:
-        field.model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
-    return name
 
 
 def is_money_field(field: models.Field) -> bool:

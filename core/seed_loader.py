@@ -184,7 +184,11 @@ class Loader:
             for funds in row.get("funds_in_place", []):
                 self.upsert(
                     FundsInPlace,
-                    {"project": project, "as_of": _date(funds["as_of"])},
+                    {
+                        "project": project,
+                        "as_of": _date(funds["as_of"]),
+                        "as_of_precision": funds.get("precision", "day"),
+                    },
                     {
                         "amount": _decimal(funds["amount"]),
                         "currency": funds.get("currency", "CNY"),

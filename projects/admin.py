@@ -1,4 +1,4 @@
-from itertools import pairwise
+from itertools import permutations
 
 from django import forms
 from django.contrib import admin
@@ -13,11 +13,22 @@ from core.admin import (
     TrackerInline,
     TrackerModelAdmin,
     kept_forms,
+    partial_date_column,
     titled_choices_filter,
 )
+from core.choices import DatePrecision
+from core.dates import PartialDate
 from core.imports import TrackerImportExportMixin
 from figures.admin import FigureInline
-from projects.models import FollowUp, FundsInPlace, Milestone, Participant, ParticipantRole, Project
+from projects.models import (
+    FollowUp,
+    FundsInPlace,
+    Milestone,
+    Participant,
+    ParticipantRole,
+    Project,
+    funds_surely_before,
+)
 from projects.resources import ProjectResource
 
 PROJECT_SEARCH_FIELDS = ("project__name", "project__name_zh", "project__slug")
@@ -37,23 +48,25 @@ class ParticipantFormSet(BaseInlineFormSet):
 
 
 class FundsInPlaceFormSet(BaseInlineFormSet):
-    """Funds in place are cumulative: a later date never shows less money than an earlier one.
+    """Funds in place are cumulative: a figure surely dated later never shows less money.
 
-    The model checks a figure against those already saved; this checks the figures entered
-    together, which the model cannot see yet.
+    The model checks a figure against those already saved (and says when two dates known to a
+    precision are surely in order); this checks the figures entered together, which the model
+    cannot see yet.
     """
 
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
             return
-        figures = sorted(
-            (form.cleaned_data["as_of"], form.cleaned_data["amount"])
+        figures = [
+            (PartialDate(form.cleaned_data["as_of"], form.cleaned_data.get("as_of_precision") or DatePrecision.DAY),
+             form.cleaned_data["amount"])
             for form in kept_forms(self)
             if form.cleaned_data.get("as_of") and form.cleaned_data.get("amount") is not None
-        )
-        for (earlier_date, earlier), (date, amount) in pairwise(figures):
-            if amount < earlier:
+        ]  # fmt: skip
+        for (earlier_date, earlier), (date, amount) in permutations(figures, 2):
+            if amount < earlier and funds_surely_before(earlier_date, date):
                 raise ValidationError(
                     _(
                         "Funds in place are cumulative: %(amount)s by %(date)s is less than "
@@ -90,7 +103,7 @@ class MilestoneInline(TrackerInline):
 class FundsInPlaceInline(TrackerInline):
     model = FundsInPlace
     formset = FundsInPlaceFormSet
-    fields = ("as_of", "amount", "currency", "qualifier", "citation")
+    fields = ("as_of", "as_of_precision", "amount", "currency", "qualifier", "citation")
     autocomplete_fields = ("citation",)
     extra = 0
 
@@ -196,7 +209,7 @@ class ProjectAdmin(TrackerImportExportMixin, DocumentSearchMixin, TrackerModelAd
 
 @admin.register(Milestone)
 class MilestoneAdmin(TrackerModelAdmin):
-    list_display = ("project", "stage", "date", "date_precision", "is_planned")
+    list_display = ("project", "stage", "date_as_typed", "is_planned")
     list_select_related = ("project",)
     list_filter = ("stage", "is_planned", "date_precision")
     search_fields = (*PROJECT_SEARCH_FIELDS, "note")
@@ -205,6 +218,8 @@ class MilestoneAdmin(TrackerModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("project")
+
+    date_as_typed = partial_date_column("date", _("date"))
 
 
 @admin.register(Participant)
@@ -222,15 +237,17 @@ class ParticipantAdmin(TrackerModelAdmin):
 
 @admin.register(FundsInPlace)
 class FundsInPlaceAdmin(TrackerModelAdmin):
-    list_display = ("project", "as_of", "amount", "currency", "qualifier")
+    list_display = ("project", "as_of_as_typed", "amount", "currency", "qualifier")
     list_select_related = ("project",)
-    list_filter = ("currency", "qualifier")
+    list_filter = ("currency", "qualifier", "as_of_precision")
     search_fields = PROJECT_SEARCH_FIELDS
     autocomplete_fields = ("project", "citation")
-    fields = ("project", "as_of", "amount", "currency", "qualifier", "citation")
+    fields = ("project", "as_of", "as_of_precision", "amount", "currency", "qualifier", "citation")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("project")
+
+    as_of_as_typed = partial_date_column("as_of", _("as of"))
 
 
 @admin.register(FollowUp)

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.choices import CURRENCY_CHOICES, DEFAULT_CURRENCY, DatePrecision, Qualifier
 from core.constraints import date_precision_constraint, non_negative_constraint, qualifier_constraint
-from core.fields import MoneyField
+from core.dates import PartialDate, format_partial_date
+from core.fields import MoneyField, date_precision_field
 from core.models import Located, TimeStampedModel, local_name, tracked
 from core.search import document_index
 from core.slugs import SlugFromName
@@ -321,9 +322,7 @@ class Milestone(Located, TimeStampedModel):
     )
     stage = models.CharField(verbose_name=_("stage"), max_length=24, choices=Stage.choices)
     date = models.DateField(verbose_name=_("date"))
-    date_precision = models.CharField(
-        verbose_name=_("date precision"), max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
-    )
+    date_precision = date_precision_field()
     is_planned = models.BooleanField(
         verbose_name=_("planned"), default=False, help_text=_("A target date rather than something that happened.")
     )
@@ -361,12 +360,16 @@ class Milestone(Located, TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project}: {self.get_stage_display()} {self.date:%Y-%m-%d}"
+        return f"{self.project}: {self.get_stage_display()} {format_partial_date(self.date, self.date_precision)}"
 
 
 @tracked
 class FundsInPlace(Located, TimeStampedModel):
-    """Money actually arrived for a project (到位资金), cumulative up to a date."""
+    """Money actually arrived for a project (到位资金), cumulative up to a date known to a precision.
+
+    Like a milestone's, the date is stored as the first day of its precision: "by March 2024" is
+    2024-03-01 at month precision, shown as `2024-03`.
+    """
 
     located_by = ("project",)
 
@@ -374,6 +377,7 @@ class FundsInPlace(Located, TimeStampedModel):
         to="projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="funds_in_place"
     )
     as_of = models.DateField(verbose_name=_("as of"))
+    as_of_precision = date_precision_field()
     amount = MoneyField(verbose_name=_("cumulative amount"))
     currency = models.CharField(
         verbose_name=_("currency"), max_length=3, choices=CURRENCY_CHOICES, default=DEFAULT_CURRENCY
@@ -395,11 +399,16 @@ class FundsInPlace(Located, TimeStampedModel):
         verbose_name = _("funds in place (到位资金)")
         verbose_name_plural = _("funds in place (到位资金)")
         constraints = [
+            # One figure per period, a period being its first day and its precision: "by March 2024"
+            # (2024-03 at month precision) and "by 1 March 2024" (the day 2024-03-01) share a first
+            # day but are different statements, and so are a year's figure and its December's, which
+            # often come from different reports; the cumulative rule in clean() keeps them consistent.
             models.UniqueConstraint(
-                fields=["project", "as_of"],
-                name="projects_fundsinplace_unique_date",
+                fields=["project", "as_of", "as_of_precision"],
+                name="projects_fundsinplace_unique_period",
                 violation_error_message=_("This project already has a figure for this date."),
             ),
+            date_precision_constraint("projects_fundsinplace", "as_of", "as_of_precision"),
             non_negative_constraint("projects_fundsinplace", "amount"),
             qualifier_constraint("projects_fundsinplace", "amount"),
             models.CheckConstraint(
@@ -410,29 +419,55 @@ class FundsInPlace(Located, TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project}: {self.amount} {self.currency} by {self.as_of}"
+        return f"{self.project}: {self.amount} {self.currency} by {self.as_of_display}"
+
+    @property
+    def as_of_display(self) -> str:
+        """The date as it is typed and shown: `2024-03` at month precision, `2024` at year precision."""
+        return format_partial_date(self.as_of, self.as_of_precision)
+
+    @property
+    def period(self) -> PartialDate:
+        return PartialDate(self.as_of, self.as_of_precision or DatePrecision.DAY)
 
     def clean(self) -> None:
+        """Funds are cumulative: a figure is never less than one surely dated before it.
+
+        A figure "by 2024-03" is known only to fall somewhere in March, so two figures are compared
+        only when their order is certain: when one's period ends on or before the day the other's
+        begins (`funds_surely_before`). A year's figure and a month inside it are not compared;
+        day-precision figures compare exactly as plain dates did.
+        """
         super().clean()
         if not (self.project_id and self.as_of and self.amount is not None):
             return
         others = FundsInPlace.objects.filter(project_id=self.project_id).exclude(pk=self.pk)
-        earlier = others.filter(as_of__lt=self.as_of).order_by("-as_of").first()
-        later = others.filter(as_of__gt=self.as_of).order_by("as_of").first()
-        if earlier and earlier.amount > self.amount:
+        others = list(others.only("as_of", "as_of_precision", "amount"))
+        earlier = [other for other in others if funds_surely_before(other.period, self.period)]
+        later = [other for other in others if funds_surely_before(self.period, other.period)]
+        most_before = max(earlier, key=lambda other: other.amount, default=None)
+        least_after = min(later, key=lambda other: other.amount, default=None)
+        if most_before and most_before.amount > self.amount:
             raise ValidationError(
                 {
                     "amount": _("Funds in place are cumulative: %(amount)s had already arrived by %(date)s.")
-                    % {"amount": earlier.amount, "date": earlier.as_of}
+                    % {"amount": most_before.amount, "date": most_before.as_of_display}
                 }
             )
-        if later and later.amount < self.amount:
+        if least_after and least_after.amount < self.amount:
             raise ValidationError(
                 {
                     "amount": _("Funds in place are cumulative: only %(amount)s had arrived by the later %(date)s.")
-                    % {"amount": later.amount, "date": later.as_of}
+                    % {"amount": least_after.amount, "date": least_after.as_of_display}
                 }
             )
+
+
+def funds_surely_before(first: PartialDate, second: PartialDate) -> bool:
+    """Whether whatever day `first` stands for is surely no later than the day `second` stands for:
+    `first`'s period ends on or before the day `second`'s begins (2024-03-31 or `2024-03` before
+    `2024-04`, `2024-Q1` before `2024-03-31`; but not `2024` before `2024-06`)."""
+    return first.last_day <= second.date
 
 
 class ParticipantRole(models.TextChoices):

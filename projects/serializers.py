@@ -133,7 +133,10 @@ class FundsInPlaceSerializer(ProjectChildSerializer):
 
     class Meta:
         model = FundsInPlace
-        fields = ["id", "project", "as_of", "amount", "currency", "qualifier", "citation", "created_at", "updated_at"]
+        fields = [
+            "id", "project", "as_of", "as_of_precision", "amount", "currency", "qualifier", "citation", "created_at",
+            "updated_at",
+        ]  # fmt: skip
         read_only_fields = ["id", "created_at", "updated_at"]
 
 

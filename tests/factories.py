@@ -235,6 +235,7 @@ class MilestoneFactory(DjangoModelFactory):
 class FundsInPlaceFactory(DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     as_of = factory.Sequence(lambda n: dt.date(2024, 1, 1) + dt.timedelta(days=n))
+    as_of_precision = DatePrecision.DAY
     amount = Decimal("250000000.00")
     qualifier = Qualifier.EXACT
 

@@ -271,17 +271,74 @@ def test_a_second_lead_investor_is_refused_by_the_form(admin_client, records):
     assert not Project.objects.filter(slug="baiqiao-beauty").exists()
 
 
+def funds_row(as_of: str, amount: str, precision: str = "day") -> dict[str, str]:
+    """A funds-in-place inline row as the browser posts it (the precision list starts at "day")."""
+    return {"as_of": as_of, "as_of_precision": precision, "amount": amount, "currency": "CNY", "qualifier": "exact"}
+
+
 def test_funds_in_place_entered_together_must_not_shrink(admin_client, records):
     data = project_form_data(
-        records.liandu,
-        funds_in_place=[
-            {"as_of": "2024-06-30", "amount": "300", "currency": "CNY", "qualifier": "exact"},
-            {"as_of": "2024-12-31", "amount": "200", "currency": "CNY", "qualifier": "exact"},
-        ],
+        records.liandu, funds_in_place=[funds_row("2024-06-30", "300"), funds_row("2024-12-31", "200")]
     )
     response = admin_client.post(admin_url(Project, "add"), data)
     assert response.status_code == HTTPStatus.OK
     assert "Funds in place are cumulative" in str(form_errors(response))
+
+
+def test_funds_in_place_typed_as_a_month_are_saved_at_month_precision(admin_client, records):
+    data = project_form_data(records.liandu, funds_in_place=[funds_row("2024-03", "3亿"), funds_row("2025", "5亿")])
+    response = admin_client.post(admin_url(Project, "add"), data)
+    assert response.status_code == HTTPStatus.FOUND, form_errors(response)
+    funds = Project.objects.get(slug="baiqiao-beauty").funds_in_place.values_list("as_of", "as_of_precision", "amount")
+    assert list(funds) == [
+        (dt.date(2024, 3, 1), "month", Decimal("300000000.00")),
+        (dt.date(2025, 1, 1), "year", Decimal("500000000.00")),
+    ]
+
+
+def test_funds_by_a_month_entered_with_less_by_the_next_day_are_refused_by_the_form(admin_client, records):
+    data = project_form_data(
+        records.liandu, funds_in_place=[funds_row("2024-03", "300"), funds_row("2024-04-01", "200")]
+    )
+    response = admin_client.post(admin_url(Project, "add"), data)
+    assert response.status_code == HTTPStatus.OK
+    assert "Funds in place are cumulative: 200.00 by 2024-04-01 is less than 300.00 by 2024-03." in str(
+        form_errors(response)
+    )
+
+
+def test_funds_by_a_year_and_by_a_month_inside_it_are_not_ordered_by_the_form(admin_client, records):
+    data = project_form_data(records.liandu, funds_in_place=[funds_row("2024", "300"), funds_row("2024-06", "200")])
+    response = admin_client.post(admin_url(Project, "add"), data)
+    assert response.status_code == HTTPStatus.FOUND, form_errors(response)
+
+
+def test_the_funds_in_place_form_accepts_a_month_and_opens_it_again_as_typed(admin_client, records):
+    data = {
+        "project": str(records.project.pk),
+        "as_of": "2024-03",
+        "as_of_precision": "day",
+        "amount": "2亿",
+        "currency": "CNY",
+        "qualifier": "exact",
+        "_save": "Save",
+    }
+    response = admin_client.post(admin_url(FundsInPlace, "add"), data)
+    assert response.status_code == HTTPStatus.FOUND, form_errors(response)
+    funds = FundsInPlace.objects.get(project=records.project, as_of_precision="month")
+    assert funds.as_of == dt.date(2024, 3, 1)
+    form = admin_client.get(admin_url(FundsInPlace, "change", funds.pk)).context["adminform"].form
+    assert form.initial["as_of"] == "2024-03"
+
+
+def test_lists_show_milestones_and_funds_in_place_dated_as_typed(admin_client, records):
+    FundsInPlace.objects.create(
+        project=records.project, as_of=dt.date(2024, 3, 1), as_of_precision="month", amount=Decimal("2e8")
+    )
+    milestone_list = admin_client.get(admin_url(Milestone, "changelist")).content.decode()
+    funds_list = admin_client.get(admin_url(FundsInPlace, "changelist")).content.decode()
+    assert '<td class="field-date_as_typed">2024-07</td>' in milestone_list
+    assert '<td class="field-as_of_as_typed">2024-03</td>' in funds_list
 
 
 def test_two_identical_figures_are_refused_by_the_form(admin_client, records):

@@ -348,7 +348,107 @@ def test_a_project_has_one_funds_in_place_figure_per_date() -> None:
     funds = FundsInPlaceFactory()
     with pytest.raises(IntegrityError) as caught, transaction.atomic():
         FundsInPlace.objects.bulk_create([FundsInPlaceFactory.build(project=funds.project, as_of=funds.as_of)])
-    assert refusal(caught) == "projects_fundsinplace_unique_date"
+    assert refusal(caught) == "projects_fundsinplace_unique_period"
+
+
+def test_a_project_has_one_funds_in_place_figure_per_month() -> None:
+    funds = FundsInPlaceFactory(as_of=dt.date(2024, 3, 1), as_of_precision="month")
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        FundsInPlace.objects.bulk_create(
+            [FundsInPlaceFactory.build(project=funds.project, as_of=dt.date(2024, 3, 1), as_of_precision="month")]
+        )
+    assert refusal(caught) == "projects_fundsinplace_unique_period"
+
+
+def test_funds_by_a_month_and_by_its_first_day_are_two_figures() -> None:
+    by_march = FundsInPlaceFactory(as_of=dt.date(2024, 3, 1), as_of_precision="month", amount=Decimal("3e8"))
+    by_first_of_march = FundsInPlaceFactory.build(
+        project=by_march.project, as_of=dt.date(2024, 3, 1), as_of_precision="day", amount=Decimal("2e8")
+    )
+    by_first_of_march.full_clean()
+    by_first_of_march.save()
+    assert by_march.project.funds_in_place.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("as_of", "precision"),
+    [
+        (dt.date(2024, 3, 15), "month"),
+        (dt.date(2024, 2, 1), "quarter"),
+        (dt.date(2024, 3, 1), "year"),
+        (dt.date(2024, 3, 1), "week"),
+    ],
+)
+def test_the_database_refuses_funds_in_place_dated_off_the_first_day_of_their_precision(
+    as_of: dt.date, precision: str
+) -> None:
+    funds = FundsInPlaceFactory()
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        FundsInPlace.objects.filter(pk=funds.pk).update(as_of=as_of, as_of_precision=precision)
+    assert refusal(caught) == "projects_fundsinplace_as_of_matches_precision"
+
+
+def test_full_clean_reports_funds_in_place_dated_off_the_first_day_of_their_month() -> None:
+    funds = FundsInPlaceFactory.build(project=ProjectFactory(), as_of=dt.date(2024, 3, 15), as_of_precision="month")
+    with pytest.raises(ValidationError) as caught:
+        funds.full_clean()
+    assert any("first day of that month" in message for message in caught.value.messages)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "precision", "title"),
+    [
+        (dt.date(2024, 3, 1), "month", "2024-03"),
+        (dt.date(2024, 1, 1), "year", "2024"),
+        (dt.date(2024, 4, 1), "quarter", "2024-Q2"),
+        (dt.date(2024, 3, 15), "day", "2024-03-15"),
+    ],
+)
+def test_milestones_and_funds_in_place_are_titled_with_their_date_as_typed(
+    as_of: dt.date, precision: str, title: str
+) -> None:
+    project = ProjectFactory(name="Baiqiao Park")
+    milestone = MilestoneFactory.build(project=project, stage=Stage.LANDED, date=as_of, date_precision=precision)
+    funds = FundsInPlaceFactory.build(
+        project=project, as_of=as_of, as_of_precision=precision, amount=Decimal("300000000.00")
+    )
+    assert str(milestone) == f"Baiqiao Park: {milestone.get_stage_display()} {title}"
+    assert str(funds) == f"Baiqiao Park: 300000000.00 CNY by {title}"
+
+
+def test_full_clean_refuses_a_later_day_with_less_money_than_a_month_before_it() -> None:
+    by_march = FundsInPlaceFactory(as_of=dt.date(2024, 3, 1), as_of_precision="month", amount=Decimal("3e8"))
+    first_of_april = FundsInPlaceFactory.build(
+        project=by_march.project, as_of=dt.date(2024, 4, 1), amount=Decimal("2e8")
+    )
+    with pytest.raises(ValidationError) as caught:
+        first_of_april.full_clean()
+    assert caught.value.message_dict["amount"] == [
+        "Funds in place are cumulative: 300000000.00 had already arrived by 2024-03."
+    ]
+
+
+def test_full_clean_refuses_a_quarter_with_more_money_than_its_last_day() -> None:
+    last_of_march = FundsInPlaceFactory(as_of=dt.date(2024, 3, 31), amount=Decimal("2e8"))
+    first_quarter = FundsInPlaceFactory.build(
+        project=last_of_march.project, as_of=dt.date(2024, 1, 1), as_of_precision="quarter", amount=Decimal("3e8")
+    )
+    with pytest.raises(ValidationError) as caught:
+        first_quarter.full_clean()
+    assert caught.value.message_dict["amount"] == [
+        "Funds in place are cumulative: only 200000000.00 had arrived by the later 2024-03-31."
+    ]
+
+
+def test_full_clean_does_not_order_a_year_and_a_month_inside_it() -> None:
+    # "By 2024" may be any day of the year, before or after June: neither figure bounds the other.
+    by_2024 = FundsInPlaceFactory(as_of=dt.date(2024, 1, 1), as_of_precision="year", amount=Decimal("3e8"))
+    FundsInPlaceFactory.build(
+        project=by_2024.project, as_of=dt.date(2024, 6, 1), as_of_precision="month", amount=Decimal("2e8")
+    ).full_clean()
+    FundsInPlaceFactory.build(
+        project=by_2024.project, as_of=dt.date(2024, 6, 1), as_of_precision="month", amount=Decimal("4e8")
+    ).full_clean()
 
 
 def test_full_clean_refuses_a_later_funds_in_place_figure_smaller_than_an_earlier_one() -> None:

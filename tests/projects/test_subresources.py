@@ -159,6 +159,87 @@ def test_funds_in_place_are_added_as_money_and_must_not_shrink_over_time(project
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "as_of", "precision"),
+    [("2024-03", "2024-03-01", "month"), ("2024", "2024-01-01", "year"), ("2024-Q2", "2024-04-01", "quarter")],
+)
+def test_funds_in_place_dated_as_a_month_or_a_year_are_stored_at_that_precision(project, typed, as_of, precision):
+    editor, url = editor_of(FundsInPlace), f"/api/v1/projects/{project.slug}/funds-in-place/"
+    response = editor.post(url, {"as_of": typed, "amount": "300000000.00"}, format="json")
+    assert response.status_code == 201, response.json()
+    assert (response.json()["as_of"], response.json()["as_of_precision"]) == (as_of, precision)
+    read = client_for().get(f"{url}{response.json()['id']}/").json()
+    assert (read["as_of"], read["as_of_precision"]) == (as_of, precision)
+    detail = client_for().get(f"/api/v1/projects/{project.slug}/").json()
+    assert [(row["as_of"], row["as_of_precision"]) for row in detail["funds_in_place"]] == [(as_of, precision)]
+    assert str(FundsInPlace.objects.get()) == f"{project}: 300000000.00 CNY by {typed}"
+
+
+@pytest.mark.django_db
+def test_funds_in_place_stated_as_the_first_day_and_its_precision_are_accepted_too(project):
+    url = f"/api/v1/projects/{project.slug}/funds-in-place/"
+    payload = {"as_of": "2024-03-01", "as_of_precision": "month", "amount": "300000000.00"}
+    response = editor_of(FundsInPlace).post(url, payload, format="json")
+    assert response.status_code == 201, response.json()
+    assert (response.json()["as_of"], response.json()["as_of_precision"]) == ("2024-03-01", "month")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param({"as_of": "2024-13"}, id="no month 13"),
+        pytest.param({"as_of": "2024-Q5"}, id="no fifth quarter"),
+        pytest.param({"as_of": "March 2024"}, id="words"),
+        pytest.param({"as_of": "2024-02-30"}, id="no such day"),
+        pytest.param({"as_of": 2024}, id="a number"),
+        pytest.param({"as_of": "2024-03", "as_of_precision": "day"}, id="a month said to be a day"),
+        pytest.param({"as_of": "2024-03-15", "as_of_precision": "month"}, id="a day said to be a month"),
+    ],
+)
+def test_a_bad_partial_date_for_funds_in_place_is_a_json_400_on_its_field(project, payload):
+    url = f"/api/v1/projects/{project.slug}/funds-in-place/"
+    response = editor_of(FundsInPlace).post(url, {**payload, "amount": "300000000.00"}, format="json")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "as_of" in error_of(response)["fields"]
+    assert not FundsInPlace.objects.exists()
+
+
+@pytest.mark.django_db
+def test_funds_in_place_by_a_month_bound_a_figure_dated_after_that_month(project):
+    editor, url = editor_of(FundsInPlace), f"/api/v1/projects/{project.slug}/funds-in-place/"
+    assert editor.post(url, {"as_of": "2024-03", "amount": "300000000"}, format="json").status_code == 201
+    shrunk = editor.post(url, {"as_of": "2024-04-01", "amount": "200000000"}, format="json")
+    assert shrunk.status_code == 400
+    assert error_of(shrunk)["fields"]["amount"][0]["message"] == (
+        "Funds in place are cumulative: 300000000.00 had already arrived by 2024-03."
+    )
+    inside = editor.post(url, {"as_of": "2024-03-15", "amount": "200000000"}, format="json")
+    assert inside.status_code == 201, inside.json()
+
+
+@pytest.mark.django_db
+def test_changing_funds_in_place_to_a_year_sets_its_precision(project):
+    funds = FundsInPlaceFactory(project=project, as_of="2024-03-01", as_of_precision="month")
+    url = f"/api/v1/projects/{project.slug}/funds-in-place/{funds.pk}/"
+    editor = client_for(staff_user(FundsInPlace, "change"))
+    etag = editor.get(url)["ETag"]
+    response = editor.patch(url, {"as_of": "2024"}, format="json", headers={"If-Match": etag})
+    assert response.status_code == 200, response.json()
+    assert (response.json()["as_of"], response.json()["as_of_precision"]) == ("2024-01-01", "year")
+
+
+@pytest.mark.django_db
+def test_a_milestone_may_be_dated_as_a_month_too(project):
+    url = f"/api/v1/projects/{project.slug}/milestones/"
+    response = editor_of(Milestone).post(url, {"stage": "landed", "date": "2024-07"}, format="json")
+    assert response.status_code == 201, response.json()
+    assert (response.json()["date"], response.json()["date_precision"]) == ("2024-07-01", "month")
+    assert str(Milestone.objects.get()).endswith(" 2024-07")
+
+
+@pytest.mark.django_db
 def test_a_follow_up_is_signed_by_the_requesting_user_whatever_the_payload_says(project):
     officer, someone_else = staff_user(FollowUp, "add"), FollowUpFactory().author
     payload = {"happened_on": "2024-07-02", "action": "Visited the site.", "author": someone_else.username}
