@@ -162,7 +162,6 @@ class PartialDateFieldSchema(OpenApiSerializerFieldExtension):
             "type": "string",
             "description": "A day (2024-03-15), a month (2024-03), a quarter (2024-Q1) or a year (2024); "
             "a month, quarter or year sets the precision beside it and is stored as its first day.",
-            "example": "2024-03",
         }
 
 

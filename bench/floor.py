@@ -172,8 +172,9 @@ DETAIL_EXTRA = f"""
        'citation', {CITATION_JSON.format(column="m.citation_id")}, 'created_at', m.created_at,
        'updated_at', m.updated_at) ORDER BY m.date, m.id), '[]')
    FROM projects_milestone m WHERE m.project_id = p.id)
-, (SELECT coalesce(json_agg(json_build_object('id', f.id, 'as_of', f.as_of, 'amount', f.amount,
-       'currency', f.currency, 'qualifier', f.qualifier, 'citation', {CITATION_JSON.format(column="f.citation_id")},
+, (SELECT coalesce(json_agg(json_build_object('id', f.id, 'as_of', f.as_of, 'as_of_precision', f.as_of_precision,
+       'amount', f.amount, 'currency', f.currency, 'qualifier', f.qualifier,
+       'citation', {CITATION_JSON.format(column="f.citation_id")},
        'created_at', f.created_at, 'updated_at', f.updated_at) ORDER BY f.as_of, f.id), '[]')
    FROM projects_fundsinplace f WHERE f.project_id = p.id)
 , (SELECT coalesce(json_agg(json_build_object('id', g.id, 'metric', g.metric, 'label', g.label, 'period', g.period,
