@@ -212,12 +212,31 @@ def signed_in(page: Page, administrator, screenshot) -> Page:
     return page
 
 
-@pytest.fixture
-def admin_page(page: Page, context: BrowserContext, administrator, live_server) -> Page:
-    """The page, with the administrator's session cookie already set: quicker than the login form,
-    which `signed_in` (and its own test) goes through."""
+def sign_in_by_cookie(context: BrowserContext, user, live_server) -> None:
+    """Gives the browser `user`'s session cookie: quicker than the login form, which `signed_in`
+    (and its own test) goes through."""
     client = Client()
-    client.force_login(administrator)
+    client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+@pytest.fixture
+def admin_page(page: Page, context: BrowserContext, administrator, live_server) -> Page:
+    """The page, with the administrator signed in."""
+    sign_in_by_cookie(context, administrator, live_server)
+    return page
+
+
+@pytest.fixture
+def longquan_clerk(seeded):
+    """A data-entry clerk of the Longquan bureau: a regional editor for Longquan (331181)."""
+    return user_with_role(Role.REGIONAL_EDITOR, regions=("331181",), is_staff=True)
+
+
+@pytest.fixture
+def clerk_page_in_chinese(page: Page, context: BrowserContext, longquan_clerk, live_server) -> Page:
+    """The page, with the Longquan clerk signed in and the admin in Chinese (the language switcher's cookie)."""
+    sign_in_by_cookie(context, longquan_clerk, live_server)
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": live_server.url}])
     return page

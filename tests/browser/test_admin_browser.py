@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
-from projects.models import Project
+from projects.models import FundsInPlace, Project
 from tests.factories import FundsInPlaceFactory, MilestoneFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=["default", "counters"])]
@@ -18,6 +18,7 @@ ONE_BAD_ROW_CSV = Path(__file__).parents[1] / "data" / "projects-one-bad-row.csv
 NEW_PROJECT = "Longquan bamboo browser-entered project"
 NEW_SLUG = "longquan-bamboo-browser-entered-project"
 KELUN_COMPANY = "sichuan-kelun-pharmaceutical"
+KELUN_PROJECT = "kelun-longquan-high-end-preparation-health-food"
 
 
 def pick_autocomplete(page: Page, field_id: str, search: str, choice: str) -> None:
@@ -86,6 +87,42 @@ def test_a_project_entered_with_its_lead_investor_and_landing_month_is_served_by
     milestones = [(m["stage"], m["date"], m["date_precision"], m["is_planned"]) for m in detail["milestones"]]
     assert milestones == [("landed", "2024-07-01", "month", False)]
     assert [(p["company"]["slug"], p["role"]) for p in detail["participants"]] == [(KELUN_COMPANY, "lead_investor")]
+
+
+def test_a_clerk_in_the_chinese_admin_enters_funds_in_place_by_a_month_and_sees_it_as_typed(
+    clerk_page_in_chinese: Page, screenshot
+):
+    page = clerk_page_in_chinese
+    project = Project.objects.get(slug=KELUN_PROJECT)
+    page.goto(f"/admin/projects/project/{project.pk}/change/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+
+    page.locator("#funds_in_place-group .add-row a").click()
+    page.locator("#id_funds_in_place-0-as_of").fill("2024-03")
+    # The precision list follows what was typed: the form shows the month that will be saved.
+    expect(page.locator("#id_funds_in_place-0-as_of_precision")).to_have_value("month")
+    page.locator("#id_funds_in_place-0-amount").fill("3亿")
+    screenshot("funds-by-a-month-filled-in")
+    page.locator("input[name=_save]").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    expect(page.locator(".errornote")).to_have_count(0)
+
+    funds = FundsInPlace.objects.get(project=project)
+    assert (funds.as_of.isoformat(), funds.as_of_precision, str(funds.amount)) == (
+        "2024-03-01",
+        "month",
+        "300000000.00",
+    )
+
+    # Opened again, the record reads as it was typed, in its form and in the list of funds in place.
+    page.goto(f"/admin/projects/project/{project.pk}/change/")
+    expect(page.locator("#id_funds_in_place-0-as_of")).to_have_value("2024-03")
+    expect(page.locator("#id_funds_in_place-0-as_of_precision")).to_have_value("month")
+    page.goto("/admin/projects/fundsinplace/")
+    expect(page.locator("#result_list td.field-as_of_as_typed")).to_have_text(["2024-03"])
+    expect(page.locator("#result_list")).not_to_contain_text("2024-03-01")
+    expect(page.locator("#result_list")).not_to_contain_text("2024\u5e743\u67081\u65e5")
+    screenshot("funds-by-a-month-listed")
 
 
 def test_a_csv_with_one_bad_row_is_refused_with_its_row_and_column_and_nothing_is_imported(
