@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from knox.admin import AuthTokenAdmin, AuthTokenCreateForm
 from knox.models import AuthToken
@@ -63,6 +64,39 @@ class TrackerAuthTokenAdmin(AuthTokenAdmin):
     token can be shortened (its expiry) or deleted, nothing else."""
 
     add_form = ExpiringTokenCreateForm
+    # knox's fields have no translatable names ("digest", "expiry" in every language): the list, the forms
+    # and the read-only values are labelled here.
+    LABELS = {"user": _("user"), "expiry": _("expires")}
+    list_display = ("digest_shown", "user_shown", "created_shown", "expiry_shown")
+    SHOWN = ("digest_shown", "token_key_shown", "user_shown", "created_shown")
+
+    def get_fields(self, request, obj=None):
+        return ("user", "expiry") if obj is None else (*self.SHOWN, "expiry")
 
     def get_readonly_fields(self, request, obj=None):
-        return ("digest", "token_key", "user", "created") if obj is not None else ()
+        return self.SHOWN if obj is not None else ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.LABELS:
+            kwargs["label"] = capfirst(self.LABELS[db_field.name])
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("digest"), ordering="digest")
+    def digest_shown(self, token) -> str:
+        return token.digest
+
+    @admin.display(description=_("token prefix"))
+    def token_key_shown(self, token) -> str:
+        return token.token_key
+
+    @admin.display(description=_("user"), ordering="user__username")
+    def user_shown(self, token) -> str:
+        return str(token.user)
+
+    @admin.display(description=_("issued"), ordering="created")
+    def created_shown(self, token):
+        return token.created
+
+    @admin.display(description=_("expires"), ordering="expiry")
+    def expiry_shown(self, token):
+        return token.expiry

@@ -1,5 +1,6 @@
 """Ordering with a stable tiebreak (imported by settings, so it must not import DRF views)."""
 
+from django.utils.translation import gettext as _
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 
@@ -42,7 +43,12 @@ class StableOrderingFilter(filters.OrderingFilter):
         unknown = [term for term in terms if term.removeprefix("-") not in valid]
         if unknown:
             raise ValidationError(
-                {self.ordering_param: [f"Cannot sort by {', '.join(unknown)}; choose from {', '.join(valid)}."]}
+                {
+                    self.ordering_param: [
+                        _("Cannot sort by %(fields)s; choose from %(choices)s.")
+                        % {"fields": ", ".join(unknown), "choices": ", ".join(valid)}
+                    ]
+                }
             )
         return terms
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, F, Func, IntegerField, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -90,7 +91,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         "and a value that is not a positive whole number gives the default."
     )
     max_page_size = MAX_PAGE_SIZE
-    invalid_page_message = "Page {page_number} does not exist: {message}"
+    invalid_page_message = _("Page {page_number} does not exist: {message}")
 
     def get_page_number(self, request, paginator):
         # A page that is not a number is a bad request; a number past the last page is a 404.
@@ -98,7 +99,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if isinstance(value, int) or value in self.last_page_strings:
             return value
         if not (value.isascii() and value.isdigit()) or not value.strip("0"):
-            raise ValidationError({self.page_query_param: ["A page is a whole number from 1."]})
+            raise ValidationError({self.page_query_param: [_("A page is a whole number from 1.")]})
         if len(value.lstrip("0")) > MAX_PAGE_DIGITS:
             # Past the last page of any table, and too long for int() (it refuses over 4300 digits).
             number = f"{value.lstrip('0')[:MAX_PAGE_DIGITS]}..."
@@ -196,7 +197,8 @@ class IdCursorPagination(pagination.CursorPagination):
                 cursor is None or cursor.position is None or str(cursor.position).isdigit()
             )
         if not valid:
-            raise ValidationError({self.cursor_query_param: ["Not a cursor from this API; start again with ?cursor=."]})
+            message = _("Not a cursor from this API; start again with ?cursor=.")
+            raise ValidationError({self.cursor_query_param: [message]})
         return cursor
 
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -188,8 +189,8 @@ class KeyRelatedField(serializers.RelatedField):
     back as a short summary (`summary_serializer`), so list rows need no second request."""
 
     default_error_messages = {
-        "does_not_exist": "No {model} has the key {value!r}.",
-        "invalid": "Give the key of a {model} as a string or number.",
+        "does_not_exist": _("No {model} has the key {value!r}."),
+        "invalid": _("Give the key of a {model} as a string or number."),
     }
 
     def __init__(self, *, summary_serializer: type[serializers.Serializer], lookup: tuple[str, ...], **kwargs):

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from companies import credit_code
 from companies.credit_code import CreditCodeError, validate_credit_code
 from core.choices import DatePrecision
 from core.constraints import date_precision_constraint
@@ -14,6 +15,21 @@ from core.slugs import SlugFromName
 # Length and the GB 32100 character set are checked by the database; the two check characters
 # by clean(), because a code may knowingly be stored unverified.
 CREDIT_CODE_DB_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
+# companies.credit_code's messages (it needs no Django, so it has no translations), by its error codes, in the
+# language of the request: the same words, with the placeholders Django's ValidationError fills in.
+CREDIT_CODE_MESSAGES = {
+    credit_code.LENGTH: _("The credit code must be 18 characters long; this one has %(length)s."),
+    credit_code.CHARSET: _(
+        "The credit code contains the character '%(character)s' at position %(position)s, which is not allowed. "
+        "Only the digits 0-9 and the capital letters A-Z except I, O, S, V and Z may be used."
+    ),
+    credit_code.ORGANISATION_CHECK: _(
+        "The organisation code check character (GB 11714) is wrong: expected '%(expected)s', found '%(found)s'."
+    ),
+    credit_code.CHECK_CHARACTER: _(
+        "The final check character (GB 32100) is wrong: expected '%(expected)s', found '%(found)s'."
+    ),
+}
 
 
 class CompanyKind(models.TextChoices):
@@ -170,7 +186,9 @@ class Company(Located, TimeStampedModel, SlugFromName):
                 self.credit_code = validate_credit_code(self.credit_code)
             except CreditCodeError as exc:
                 if not (self.credit_code_unverified and exc.code in {"organisation_check", "check_character"}):
-                    raise ValidationError({"credit_code": ValidationError(str(exc), code=exc.code)}) from exc
+                    message = CREDIT_CODE_MESSAGES[exc.code]
+                    error = ValidationError(message, code=exc.code, params=exc.params)
+                    raise ValidationError({"credit_code": error}) from exc
         if self.parent_id and self.pk and self._parent_chain_contains_self():
             raise ValidationError({"parent": _("A company cannot be its own ancestor.")})
 

@@ -37,3 +37,9 @@ class ChangeHistoryConfig(PGHistoryConfig):
     """django-pghistory under a name the admin can translate ("Pghistory" otherwise, in every language)."""
 
     verbose_name = _("Change history")
+
+    def ready(self) -> None:
+        super().ready()
+        from core.events_admin import name_events
+
+        name_events()

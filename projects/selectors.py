@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from core.choices import BOUND_QUALIFIERS, Qualifier
 from industries.models import Industry
@@ -83,7 +84,7 @@ def project_summary(
         totals, children = _by_industry(base, industry)
         rows = _tree_rows(totals, industry, children, by_code=True)
         if None in totals:
-            rows.append(_row(None, "no industry recorded", totals[None]))
+            rows.append(_row(None, _("no industry recorded"), totals[None]))
         parent = {"code": industry.code, "name": industry.name} if industry else None
     elif group_by == "status":
         totals, _children = _aggregate(base, "p.stage")
@@ -94,14 +95,14 @@ def project_summary(
             "WHERE m.project_id = p.id AND NOT m.is_planned) m ON TRUE"
         )
         totals, _children = _aggregate(base, "extract(year FROM m.last_date)::int::text", join)
-        rows = [_row(key, key or "no actual milestone", value) for key, value in totals.items() if key is not ALL]
+        rows = [_row(key, key or _("no actual milestone"), value) for key, value in totals.items() if key is not ALL]
     else:  # pragma: no cover - the view validates group_by
         raise ValueError(group_by)
     return {
         "group_by": group_by,
         "parent": parent,
         "rows": rows,
-        "totals": _row(None, "all projects", totals.get(ALL)),
+        "totals": _row(None, _("all projects"), totals.get(ALL)),
     }
 
 
@@ -160,7 +161,7 @@ def _tree_rows(
     rows = [_row(code, name, totals.get(code if by_code else str(pk))) for pk, code, name in children]
     own = None if root is None else (root.code if by_code else str(root.pk))
     if own is not None and own in totals:
-        rows.insert(0, _row(root.code, f"{root.name} (directly)", totals[own]))
+        rows.insert(0, _row(root.code, _("%(name)s (directly)") % {"name": root.name}, totals[own]))
     return rows
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -252,7 +253,7 @@ class ProjectViewSet(TrackerViewSet):
         self.refuse_unknown_parameters(request, ["group_by", *self.filterset_class.base_filters, "format"])
         group_by = request.query_params.get("group_by", "")
         if group_by not in GROUPINGS:
-            raise ValidationError({"group_by": [f"Choose one of: {', '.join(GROUPINGS)}."]})
+            raise ValidationError({"group_by": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(GROUPINGS)}]})
 
         def compute() -> dict:
             filterset = self.filterset_class(request.query_params, queryset=self.base_queryset(), request=request)

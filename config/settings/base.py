@@ -85,10 +85,10 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = [
     "rest_framework",
-    "knox",
+    "accounts.apps.ApiTokensConfig",  # knox, with translatable names in the admin
     "pgtrigger",
     "core.apps.ChangeHistoryConfig",  # pghistory, with a translatable name in the admin
-    "axes",
+    "accounts.apps.LoginAttemptsConfig",  # axes, with a translatable name in the admin
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -236,6 +236,8 @@ API_NUM_PROXIES = env.int("API_NUM_PROXIES", default=0)
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Each change gets its own clock time, not its transaction's start, so events of one request order.
 PGHISTORY_CREATED_AT_FUNCTION = "CLOCK_TIMESTAMP()"
+# pghistory's raw events page, with its titles, columns and filters in the admin's language.
+PGHISTORY_ADMIN_CLASS = "core.events_admin.ChangeEventsAdmin"
 
 # Admin imports (core.imports): all or nothing, in one transaction that any bad row rolls back.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
