@@ -1,4 +1,4 @@
-"""Migration 0015 gives funds in place a date precision: the figures already recorded keep their day."""
+"""Migration 0016 gives funds in place a date precision: the figures already recorded keep their day."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from django.db.migrations.executor import MigrationExecutor
 from projects.models import FundsInPlace
 from tests.factories import ProjectFactory
 
-BEFORE = ("projects", "0014_slug_from_name")
-AFTER = ("projects", "0015_funds_date_precision")
+BEFORE = ("projects", "0015_project_search_document")
+AFTER = ("projects", "0016_funds_date_precision")
 
 
 def migrate_to(target: tuple[str, str]) -> MigrationExecutor:

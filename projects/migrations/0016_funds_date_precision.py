@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0014_slug_from_name'),
+        ('projects', '0015_project_search_document'),
         ('sources', '0003_history_clock_timestamp'),
     ]
 
