@@ -69,8 +69,9 @@ class DocumentSearchMixin:
     names the document, so that Django shows the search box and lets other forms autocomplete the model.
     """
 
-    # The documents' model (app label and name) and their column naming the record, as in api.filters.
-    search_documents: tuple[str, str] = ("projects.SearchDocument", "project_id")
+    # The documents' model (app label and name) and their column naming the record, as in api.filters: each
+    # admin says its own (a project's: ("projects.SearchDocument", "project_id")).
+    search_documents: tuple[str, str]
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, "")
