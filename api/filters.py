@@ -19,7 +19,6 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db.models import Case, Exists, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -165,10 +164,9 @@ class SearchFilterSet(django_filters.FilterSet):
 
     search_prefix_fields: tuple[str, ...] = ()
     search_unindexed_prefix_fields: tuple[str, ...] = ()
-    # The model (app label and name) of the documents holding the names a record is found by, its own and those
-    # around it, and their column naming the record (a project's: "projects.SearchDocument", "project_id"):
-    # searched instead of the record's own names (core.search.document_search).
-    search_documents: tuple[str, str] | None = None
+    # The model of the documents holding the names a record is found by, its own and those around it (a
+    # project's: projects.SearchDocument): searched instead of the record's own names (core.search.document_search).
+    search_documents: type[Model] | None = None
 
     search = django_filters.CharFilter(
         method="filter_search",
@@ -236,9 +234,8 @@ class SearchFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if self.search_documents:
-            model, owner = self.search_documents
-            return document_search(queryset, value, apps.get_model(model).objects.all(), owner)
+        if self.search_documents is not None:
+            return document_search(queryset, value, self.search_documents)
         return search_filter(
             queryset, value, *self.search_prefix_fields, unindexed_code_fields=self.search_unindexed_prefix_fields
         )

@@ -69,17 +69,15 @@ class DocumentSearchMixin:
     names the document, so that Django shows the search box and lets other forms autocomplete the model.
     """
 
-    # The documents' model (app label and name) and their column naming the record, as in api.filters: each
-    # admin says its own (a project's: ("projects.SearchDocument", "project_id")).
-    search_documents: tuple[str, str]
+    # The documents' model, as in api.filters: each admin says its own (a project's: projects.SearchDocument).
+    search_documents: type[models.Model]
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, "")
-        model, owner = self.search_documents
         for word in smart_split(search_term):
             if word[:1] in {'"', "'"} and word[-1:] == word[:1]:
                 word = unescape_string_literal(word)
-            queryset = document_search(queryset, word, apps.get_model(model).objects.all(), owner)
+            queryset = document_search(queryset, word, self.search_documents)
         return queryset, may_have_duplicates
 
 

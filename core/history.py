@@ -31,7 +31,8 @@ from pghistory.models import Events
 
 from api.history import exact_json, with_exact_values
 from core.choices import DEFAULT_CURRENCY
-from core.forms import format_partial_date, is_money_field, money_with_yi, precision_field_name
+from core.dates import format_partial_date, precision_field_name
+from core.forms import is_money_field, money_with_yi
 from core.models import local_name
 
 EMPTY = "\u2014"

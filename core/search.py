@@ -51,11 +51,11 @@ def document_index(name: str, field: str = "document") -> GinIndex:
     return GinIndex(SearchGrams(F(field)), name=name)
 
 
-def document_search(
-    queryset: models.QuerySet, term: str, documents: models.QuerySet, owner: str, field: str = "document"
-) -> models.QuerySet:
-    """Rows of `queryset` whose search document (a row of `documents` whose `owner` column holds the record's
-    key) contains `term`, normalised as the document is (NFKC, any case).
+def document_search(queryset: models.QuerySet, term: str, documents: type[models.Model]) -> models.QuerySet:
+    """Rows of `queryset` whose search document contains `term`, normalised as the document is (NFKC, any case).
+
+    `documents` is the model of the documents: a `document` text and, in the column its `owner_column` names,
+    the key of the record it is for (projects.SearchDocument).
 
     The grams of the term's words narrow the documents through their GIN index; the LIKE keeps those that
     hold the term itself. Both sides are normalised by the same SQL function, so Python and PostgreSQL never
@@ -65,10 +65,10 @@ def document_search(
     if not term:
         return queryset
     term_value = models.Value(term, output_field=models.TextField())
-    found = documents.alias(_search_grams=SearchGrams(F(field))).filter(
-        _search_grams__contains=_QueryGrams(term_value), **{f"{field}__contains": _Normalised(term_value)}
+    found = documents.objects.alias(_search_grams=SearchGrams(F("document"))).filter(
+        _search_grams__contains=_QueryGrams(term_value), document__contains=_Normalised(term_value)
     )
-    return queryset.filter(pk__in=found.values(owner))
+    return queryset.filter(pk__in=found.values(documents.owner_column))
 
 
 def search_index(name: str) -> GinIndex:

@@ -27,6 +27,7 @@ from projects.models import (
     Participant,
     ParticipantRole,
     Project,
+    SearchDocument,
     funds_surely_before,
 )
 from projects.resources import ProjectResource
@@ -162,7 +163,7 @@ class ProjectAdmin(TrackerImportExportMixin, DocumentSearchMixin, TrackerModelAd
     )
     # Its names, its regions', industries' and participants' (core.admin.DocumentSearchMixin): 科伦 finds Kelun's.
     search_fields = ("search_document__document",)
-    search_documents = ("projects.SearchDocument", "project_id")
+    search_documents = SearchDocument
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("region", "programme", "investment_citation", "tracked_by", "industries")
     fieldsets = (

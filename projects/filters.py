@@ -9,7 +9,7 @@ from api.filters import BooleanFilter, KeyFilter, SearchFilterSet
 from companies.models import Company
 from core.search import MAX_SEARCH_LENGTH
 from industries.filters import industry_subtree_filter
-from projects.models import Milestone, Participant, ParticipantRole, Project, ProjectKind, Stage
+from projects.models import Milestone, Participant, ParticipantRole, Project, ProjectKind, SearchDocument, Stage
 from regions.filters import region_subtree_filter
 
 INVESTOR_ROLES = [ParticipantRole.INVESTOR, ParticipantRole.LEAD_INVESTOR]
@@ -35,7 +35,7 @@ class ProjectFilterForm(forms.Form):
 
 
 class ProjectFilterSet(SearchFilterSet):
-    search_documents = ("projects.SearchDocument", "project_id")
+    search_documents = SearchDocument
 
     search = django_filters.CharFilter(
         method="filter_search",

@@ -297,6 +297,9 @@ class SearchDocument(models.Model):
     )
     document = models.TextField(verbose_name=_("search text"), editable=False)
 
+    # The column naming the record a document is for (core.search.document_search).
+    owner_column = "project_id"
+
     class Meta:
         ordering = ["project"]
         verbose_name = _("search text")
