@@ -3,7 +3,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import CURRENCY_CHOICES, DEFAULT_CURRENCY, DatePrecision, Qualifier
@@ -63,8 +63,12 @@ def counts_in_totals() -> Q:
     billion"). A programme counts only then; otherwise its projects count and its own figure, a restatement
     of theirs or a bound, does not. Summaries, the dashboard and the list's `counts_in_totals` all read this.
     """
-    stated = Project.objects.filter(states_its_total()).values("pk")
-    return states_its_total() | (Q(kind=ProjectKind.PROJECT) & ~Q(programme__in=stated))
+    # The row's own programme is looked up by its key, not sought among every stated programme (`NOT IN`):
+    # the stated programmes' partial index needs literal values, a prepared statement's generic plan has
+    # parameters, so that form cost a scan of the table and PostgreSQL planned every detail again (1.5 ms of
+    # its 3). Most projects have no programme and skip the lookup: a summary over every row costs the same.
+    programme_states_it = Exists(Project.objects.filter(states_its_total(), pk=OuterRef("programme_id")))
+    return states_its_total() | (Q(kind=ProjectKind.PROJECT) & (Q(programme__isnull=True) | ~programme_states_it))
 
 
 @tracked
