@@ -133,8 +133,8 @@ class TrackerViewSet(viewsets.ModelViewSet):
         """The first of `queryset` (a queryset or a `values_list`) that the URL's key names, trying
         `lookup_fields` in order, or None."""
         for lookup in key_lookups(self.kwargs[self.lookup_url_kwarg], self.lookup_fields):
-            found = queryset.filter(**lookup).first()
-            if found is not None:
+            # Each lookup field is unique: no order to compile and sort by, as `first()` would add.
+            for found in queryset.filter(**lookup)[:1]:
                 return found
         return None
 
