@@ -27,10 +27,12 @@ at most the limit in any period, with a Retry-After until its oldest request age
 Redis. The fixed window needs one integer, one Redis command and one statement, as django-ratelimit's does.
 
 **Outside the request's transaction.** A count must outlive the request that made it, failed ones included
-(wrong passwords, floods of 404s), and the row lock must not be held until the request ends. The statement goes
-to the database the routers choose for `ratelimits.Window`: `counters` while `CountersRouter` is installed
-(a connection that is never part of a request's transaction), else `default`, which then must run requests in
-autocommit (ATOMIC_REQUESTS off); in both the statement commits on its own.
+(wrong passwords, floods of 404s, writes that roll back), and the row lock must not be held until the request
+ends. Requests run in autocommit (ATOMIC_REQUESTS off) and DRF checks the throttles before the handler opens
+its atomic block (api.viewsets), so the statement commits on its own, on the connection the routers choose for
+`ratelimits.Window` (the primary's). django-axes' failed logins and the imports waiting in the cache are
+written the same way, before any block that rolls back (tests/test_throttling.py, tests/test_limits.py and
+tests/test_import_export.py show it).
 """
 
 from __future__ import annotations
@@ -45,8 +47,6 @@ from django.core.cache import caches
 from django.db import connections, router
 from redis import Redis
 from rest_framework import throttling
-
-COUNTERS_ALIAS = "counters"
 
 # Expired windows are left in the table (they are started afresh when their client comes back) and swept now
 # and then; a sweep is a scan of one row per recently seen client and scope.
@@ -147,25 +147,3 @@ class UserThrottle(_SettingsRate, throttling.UserRateThrottle, _FixedWindow):
 
 class ScopedThrottle(_SettingsRate, throttling.ScopedRateThrottle, _FixedWindow):
     """Views that name a `throttle_scope` (the token endpoint: `login`), per user or address."""
-
-
-class CountersRouter:
-    """Sends the throttle's counts (`ratelimits`), the database cache and django-axes (failed logins) to `counters`.
-
-    That alias is a second connection to the same database, outside every transaction of `default`. Requests
-    no longer run in one (ATOMIC_REQUESTS is off), but the admin's import does: its dry run is a transaction
-    that is rolled back, and the uploaded file that waits for confirmation in the cache, and the failed
-    logins counted meanwhile, must survive it. The tables themselves are created on `default` like any
-    other; nothing is migrated via `counters`.
-    """
-
-    app_labels = frozenset({"django_cache", "axes", "ratelimits"})
-
-    def db_for_read(self, model, **hints):
-        return COUNTERS_ALIAS if model._meta.app_label in self.app_labels else None
-
-    def db_for_write(self, model, **hints):
-        return COUNTERS_ALIAS if model._meta.app_label in self.app_labels else None
-
-    def allow_migrate(self, db, app_label, model_name=None, **hints):
-        return False if db == COUNTERS_ALIAS else None

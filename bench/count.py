@@ -3,7 +3,7 @@
     python -m bench.count F|N|O PATH [PATH ...]   -> JSON {path: queries} on stdout
 
 N and O: each request goes through Django's test client twice, and the second one is counted
-with CaptureQueriesContext on every connection (O's throttle counters use a second one), so that
+with CaptureQueriesContext on every connection (replicas included, if any), so that
 one-time work (a first connection, caches) is not counted. F: the floor's own execute counter.
 Paths may end in `#304`: the request then carries If-None-Match with the detail's ETag.
 """

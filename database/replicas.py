@@ -79,8 +79,8 @@ def reads_from_replicas(alias: str | None = None) -> Iterator[None]:
 class ReplicaRouter:
     """Reads to a replica where `_reads` allows it, everything else to `default`.
 
-    Goes after `api.throttling.CountersRouter`, which keeps the throttle counts and failed
-    logins on their own `counters` connection to the primary.
+    Throttle counts are writes, so they go to the primary; failed logins and the cache are read there
+    too (`primary_apps`), since a replica lags behind the counts they keep.
     """
 
     # Read from the primary always: see the module's docstring.

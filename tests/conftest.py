@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from core.seed import seed_load
@@ -43,12 +43,3 @@ def article(django_db_setup, django_db_blocker):
         seed_load()
         yield
         transaction.set_rollback(True)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _close_counters_connection(django_db_setup):
-    """`counters` (throttle counts, the cache) is a second connection to the test database, outside the
-    tests' transactions; pytest-django keeps connections open between tests, and this one must go
-    before the test database does."""
-    yield
-    connections["counters"].close()

@@ -329,7 +329,7 @@ def workers(django_db_setup, django_db_blocker):
 
     creation = connection.creation
     # A database is copied only while nobody else is connected to it: the test process's own connections
-    # (the throttle's counts go through `counters`) are closed first.
+    # are closed first.
     for alias in connections:
         if not connections[alias].in_atomic_block:
             connections[alias].close()

@@ -226,7 +226,7 @@ def rows(article, django_db_blocker):
 
 @pytest.fixture
 def login_attempts() -> None:
-    """A failed login as django-axes records it (through the `counters` connection, rolled back with the test)."""
+    """A failed login as django-axes records it (rolled back with the test)."""
     attempt = {"user_agent": "Firefox", "ip_address": "192.0.2.1", "username": "sweep-officer"}
     request = {"http_accept": "*/*", "path_info": "/admin/login/"}
     AccessAttempt.objects.create(**attempt, **request, failures_since_start=1)
@@ -271,7 +271,7 @@ def url_of(label: str | None, page: str, name: str) -> str | None:
         return None  # the model has no such page (import and export are only on some)
 
 
-@pytest.mark.django_db(databases=["default", "counters"])
+@pytest.mark.django_db
 @pytest.mark.parametrize(("label", "page", "name"), PAGES, ids=PAGE_IDS)
 def test_an_admin_page_in_chinese_shows_no_english_left_in_a_catalogue(
     admin_client, rows, login_attempts, label, page, name

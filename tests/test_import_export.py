@@ -32,8 +32,7 @@ from regions.models import Region
 from tests.accounts import for_the_module, user_with_role
 
 DATA = Path(__file__).parent / "data"
-# An upload waits for its confirmation in the shared cache, which writes through `counters`.
-pytestmark = pytest.mark.django_db(databases=["default", "counters"])
+pytestmark = pytest.mark.django_db
 GOOD_CSV = DATA / "projects-good.csv"
 ONE_BAD_ROW_CSV = DATA / "projects-one-bad-row.csv"
 GOOD_SLUGS = {"import-longquan-bamboo-fibre", "import-liandu-power-devices", "import-baiqiao-skincare"}

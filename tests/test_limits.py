@@ -1,8 +1,8 @@
 """Limits (issue 5, point 5): page size, request body, search term, and failed logins.
 
 django-axes is off in test settings; the lockout tests turn it on with a limit of three and
-reset its records before and after. Its records are written through the `counters` connection,
-outside the request's transaction, so that a failed login that ends in an error still counts.
+reset its records before and after. Its records are written in autocommit, outside any
+block that rolls back, so that a failed login that ends in an error still counts.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import axes.utils
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import SESSION_KEY
-from django.db import connections
 from django.test import Client, override_settings
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -25,18 +24,11 @@ from sources.models import Source
 from tests.contract import client_for, error_of
 from tests.factories import PASSWORD, CountyFactory, StaffUserFactory, UserFactory
 
-pytestmark = pytest.mark.django_db(databases=["default", "counters"])
+pytestmark = pytest.mark.django_db
 
 ADMIN_LOGIN = "/admin/login/"
 TOKEN = "/api/v1/auth/token/"
 COOL_OFF_SECONDS = 15 * 60  # AXES_COOLOFF_TIME is a quarter of an hour
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _close_counters_connection(django_db_setup):
-    """pytest-django keeps connections open between tests; this one must go before the test database does."""
-    yield
-    connections["counters"].close()
 
 
 #

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
@@ -26,13 +25,6 @@ from tests.contract import error_of
 from tests.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _close_counters_connection(django_db_setup):
-    """pytest-django keeps connections open between tests; this one must go before the test database does."""
-    yield
-    connections["counters"].close()
 
 
 EXPECTED_HEADERS = {
@@ -88,7 +80,7 @@ def test_a_refused_body_carries_the_security_headers_too():
 
 
 @override_settings(API_THROTTLE_RATES={"anon": "1/min"})
-@pytest.mark.django_db(databases=["default", "counters"])
+@pytest.mark.django_db
 def test_a_throttled_response_carries_the_security_headers_too():
     client = APIClient(REMOTE_ADDR="10.2.0.1")
     client.get("/api/v1/regions/")
@@ -152,8 +144,7 @@ SCRIPT = textwrap.dedent(
     import django
     django.setup()
     from django.conf import settings
-    for alias in ("default", "counters"):
-        settings.DATABASES[alias]["NAME"] = os.environ["TRACKER_TEST_DATABASE"]
+    settings.DATABASES["default"]["NAME"] = os.environ["TRACKER_TEST_DATABASE"]
 
     from django.contrib.admin.sites import AdminSite
     from django.test import Client

@@ -1,8 +1,9 @@
 """Throttling (issue 5, point 5; issue 20, point 5): per anonymous address, per user and for logins.
 
 Test settings turn throttling off (no rates); each test here sets small rates. Every rule runs twice: with the
-counts in PostgreSQL (`ratelimits_window`, written through the `counters` connection so that failed requests
-are counted too) and in Redis, as when `REDIS_URL` is set (tests/reliability/redis_server.py says which server).
+counts in PostgreSQL (`ratelimits_window`, written in autocommit before the handler's atomic block, so that
+failed requests are counted too) and in Redis, as when `REDIS_URL` is set (tests/reliability/redis_server.py
+says which server).
 Many clients at once against a running server: tests/reliability/test_rate_limits.py.
 """
 
@@ -26,13 +27,13 @@ from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
 from api.throttling import AnonThrottle
+from regions.models import Region
 from tests.conftest import REPO
-from tests.contract import error_of
+from tests.contract import error_of, staff_user
 from tests.factories import PASSWORD, UserFactory
 from tests.reliability.redis_server import DATABASE_CACHES, REDIS_CACHES, redis_or_skip
 
-# The throttle counts are written through the `counters` connection (see api.throttling).
-pytestmark = pytest.mark.django_db(databases=["default", "counters"])
+pytestmark = pytest.mark.django_db
 
 REGIONS = "/api/v1/regions/"
 TOKEN = "/api/v1/auth/token/"
@@ -43,7 +44,7 @@ def rates(anon: str = "100/min", user: str = "100/min", login: str = "100/min"):
 
 
 def forget_counts() -> None:
-    with connections["counters"].cursor() as cursor:
+    with connections["default"].cursor() as cursor:
         cursor.execute("DELETE FROM ratelimits_window")
 
 
@@ -91,7 +92,7 @@ def end_window(shared_cache: str, key: str) -> None:
     if shared_cache == "redis":
         cache.delete(key)  # what its expiry does
     else:
-        with connections["counters"].cursor() as cursor:
+        with connections["default"].cursor() as cursor:
             cursor.execute("UPDATE ratelimits_window SET ends = statement_timestamp() WHERE key = %s", [key])
 
 
@@ -124,9 +125,16 @@ def test_a_made_up_forwarded_for_header_does_not_buy_a_fresh_allowance():
 
 @rates(anon="3/min")
 def test_failed_requests_count_like_any_other():
-    """ATOMIC_REQUESTS rolls a failed request back; its count must not go with it."""
     client = client_from("10.0.0.3")
     assert statuses(client, 3, url=f"{REGIONS}no-such-region/") == [404, 404, 404]
+    assert_throttled(client.get(REGIONS))
+
+
+@rates(user="2/min")
+def test_a_write_that_fails_and_rolls_back_still_counts():
+    """The count commits before the handler's atomic block opens, so rolling that block back keeps it."""
+    client = client_from("10.0.0.10", token_for(staff_user(Region, "add")))
+    assert [client.post(REGIONS, {"code": "not a code"}, format="json").status_code for _ in range(2)] == [400, 400]
     assert_throttled(client.get(REGIONS))
 
 
@@ -184,14 +192,13 @@ def test_the_login_scope_counts_successful_logins_too_and_per_address():
 #
 
 
-@pytest.mark.django_db(databases=["default", "counters"], transaction=True)
+@pytest.mark.django_db(transaction=True)
 @rates(anon="3/min")
 @in_one_cache("database")
 def test_the_count_lives_in_postgresql_where_every_worker_sees_it():
     assert statuses(client_from("10.0.0.7"), 2) == [200, 200]
 
-    # A committed row: the `default` connection sees it from outside the `counters` connection that wrote
-    # it, as another worker's connection would.
+    # A committed row (the test runs outside a transaction): another worker's connection would see it.
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT hits FROM ratelimits_window WHERE key = %s", ["rate:anon:10.0.0.7"])
         assert cursor.fetchone() == (2,)
@@ -219,7 +226,7 @@ def test_retry_after_is_the_time_left_in_the_window(shared_cache):
     if shared_cache == "redis":
         redis_or_skip().pexpire(cache.make_key("rate:anon:10.0.0.9"), 12_300)
     else:
-        with connections["counters"].cursor() as cursor:
+        with connections["default"].cursor() as cursor:
             cursor.execute("UPDATE ratelimits_window SET ends = statement_timestamp() + interval '12.3 seconds'")
     refused = client.get(REGIONS)
     assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
@@ -296,7 +303,7 @@ def test_throttling_counts_in_redis_when_it_is_the_cache(redis_db):
         key = cache.make_key("rate:anon:10.0.1.1")
         assert int(redis_db.get(key)) == 3  # the refused request counted too: it cannot prolong the window
         assert 0 < redis_db.ttl(key) <= 60
-        with connections["counters"].cursor() as cursor:
+        with connections["default"].cursor() as cursor:
             cursor.execute("SELECT count(*) FROM ratelimits_window")
             assert cursor.fetchone() == (0,)
 
@@ -348,11 +355,11 @@ def test_a_dropped_redis_connection_is_opened_again(redis_db):
 @rates(anon="3/min")
 def test_ended_windows_are_swept_from_the_table_now_and_then(monkeypatch):
     monkeypatch.setattr("api.throttling.SWEEP_EVERY", 1)
-    with connections["counters"].cursor() as cursor:
+    with connections["default"].cursor() as cursor:
         cursor.execute(
             "INSERT INTO ratelimits_window VALUES ('rate:anon:10.0.4.1', 3, statement_timestamp() - interval '1s')"
         )
     assert statuses(client_from("10.0.4.2"), 1) == [200]
-    with connections["counters"].cursor() as cursor:
+    with connections["default"].cursor() as cursor:
         cursor.execute("SELECT key FROM ratelimits_window")
         assert cursor.fetchall() == [("rate:anon:10.0.4.2",)]

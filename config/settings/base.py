@@ -256,12 +256,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tracker_cache"}}
 
-# Throttle counts, failed-login records and imports waiting for confirmation (the cache) must outlive the
-# transactions that roll back on `default` (an admin import's dry run), so they write through `counters`, a
-# second connection to the same database (api.throttling.CountersRouter). Tests treat it as a mirror of
-# `default`, so no second test database is made.
-DATABASES["counters"] = {**DATABASES["default"], "ATOMIC_REQUESTS": False, "TEST": {"MIRROR": "default"}}
-DATABASE_ROUTERS = ["api.throttling.CountersRouter"]
+# Throttle counts, failed-login records and imports waiting for confirmation (the cache) go to `default` like
+# everything else: requests run in autocommit (ATOMIC_REQUESTS off, writes atomic where they happen), and each
+# of those writes happens outside the blocks that roll back (see api.throttling), so it commits on its own.
+DATABASE_ROUTERS: list[str] = []
 if any(alias.startswith("replica_") for alias in DATABASES):
     # Safe requests read from a replica unless they write or lock (database.replicas). The middleware
     # goes first so that the reads of every other middleware in such a request are covered too.

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from projects.models import FundsInPlace, Project
 from tests.factories import FundsInPlaceFactory, MilestoneFactory, ProjectFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=["default", "counters"])]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ONE_BAD_ROW_CSV = Path(__file__).parents[1] / "data" / "projects-one-bad-row.csv"
 NEW_PROJECT = "Longquan bamboo browser-entered project"

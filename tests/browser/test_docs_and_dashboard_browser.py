@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser import from_this_server
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=["default", "counters"])]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 CHARTS = ("region", "industry", "stage")

@@ -32,7 +32,7 @@ from tests.contract import client_for, staff_user
 from tests.factories import CountyFactory, ProjectFactory, StaffUserFactory
 
 REPLICA = "replica_0"
-ROUTERS = ["api.throttling.CountersRouter", "database.replicas.ReplicaRouter"]
+ROUTERS = ["database.replicas.ReplicaRouter"]
 FAKE_PRIMARY = "postgres://tracker:secret@primary.internal:5432/tracker"
 
 
@@ -57,8 +57,8 @@ def base_settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]
 
 def test_without_replica_urls_there_are_no_replicas_and_no_replica_router(monkeypatch):
     config = base_settings(monkeypatch)
-    assert set(config["DATABASES"]) == {"default", "counters"}
-    assert config["DATABASE_ROUTERS"] == ["api.throttling.CountersRouter"]
+    assert set(config["DATABASES"]) == {"default"}
+    assert config["DATABASE_ROUTERS"] == []
     assert "database.replicas.ReplicaReadsMiddleware" not in config["MIDDLEWARE"]
     assert config["DATABASES"]["default"]["DISABLE_SERVER_SIDE_CURSORS"] is False
 
@@ -69,7 +69,7 @@ def test_replica_urls_become_replica_aliases_that_mirror_default_in_tests(monkey
         DATABASE_REPLICA_URLS="postgres://reader:pw@replica-a:5432/tracker, postgres://reader:pw@replica-b/tracker",
     )
     databases = config["DATABASES"]
-    assert set(databases) == {"default", "counters", "replica_0", "replica_1"}
+    assert set(databases) == {"default", "replica_0", "replica_1"}
     assert (databases["replica_0"]["HOST"], databases["replica_1"]["HOST"]) == ("replica-a", "replica-b")
     for alias in ("replica_0", "replica_1"):
         assert databases[alias]["TEST"] == {"MIRROR": "default"}
@@ -85,7 +85,7 @@ def test_pgbouncer_turns_server_side_cursors_off_on_every_alias(monkeypatch):
     config = base_settings(
         monkeypatch, DATABASE_POOLER="pgbouncer", DATABASE_REPLICA_URLS="postgres://r@replica/tracker"
     )
-    for alias in ("default", "counters", "replica_0"):
+    for alias in ("default", "replica_0"):
         entry = config["DATABASES"][alias]
         assert entry["DISABLE_SERVER_SIDE_CURSORS"] is True, alias
         # Persistent connections to PgBouncer stay: they are cheap, and it shares the server ones.
@@ -259,12 +259,14 @@ def test_migrations_run_on_default_only_and_relations_span_default_and_replicas(
 
 
 @with_replica
-def test_the_counters_alias_keeps_its_own_router(replica):
+def test_counts_failed_logins_and_the_cache_stay_on_the_primary(replica):
+    """A replica lags: a throttle count or a lockout read there would hand out allowances already spent."""
     cache_entry = DatabaseCache("tracker_cache", {}).cache_model_class
     with reads_from_replicas():
-        assert router.db_for_read(cache_entry) == "counters"
-        assert router.db_for_write(cache_entry) == "counters"
-        assert router.db_for_read(apps.get_model("axes", "AccessAttempt")) == "counters"
+        assert router.db_for_read(cache_entry) == "default"
+        assert router.db_for_write(cache_entry) == "default"
+        assert router.db_for_read(apps.get_model("axes", "AccessAttempt")) == "default"
+        assert router.db_for_write(apps.get_model("ratelimits", "Window")) == "default"
 
 
 # Through the API ---------------------------------------------------------------------------------

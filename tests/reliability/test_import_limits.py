@@ -43,7 +43,7 @@ from tests.test_import_export import (
     xlsx_bytes,
 )
 
-pytestmark = pytest.mark.django_db(databases=["default", "counters"])
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from tests.conftest import REPO
 from tests.factories import UserFactory
 from tests.reliability.redis_server import DATABASE_CACHES, REDIS_CACHES, REDIS_LOCATION, redis_or_skip
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(databases=["default", "counters"], transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CLIENTS = 32
 ANON, USER, LOGIN = 120, 600, 10
@@ -150,7 +150,7 @@ def counts_from_zero(server: Server) -> Iterator[None]:
     """No count left from the previous test, in the store this server uses."""
     with override_settings(CACHES=REDIS_CACHES if server.store == "redis" else DATABASE_CACHES):
         cache.clear()
-        with connections["counters"].cursor() as cursor:
+        with connections["default"].cursor() as cursor:
             cursor.execute("DELETE FROM ratelimits_window")
         yield
 
