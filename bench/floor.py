@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from urllib.parse import parse_qs, urlencode
 
 import orjson
 import psycopg
+import psycopg.sql
 
 PAGE_SIZE = 50
 APPROXIMATE = ["more_than", "at_least", "less_than", "about"]
@@ -90,8 +92,14 @@ def _row(values: tuple) -> dict[str, Any]:
     return row
 
 
-def _where(params: dict[str, list[str]]) -> tuple[str, list[Any]]:
-    """The list's and the summary's filters (projects.filters.ProjectFilterSet), on the project `p`."""
+# core.search._TRIGRAM_WORD: a term with such a run is found through the documents' trigrams.
+_TRIGRAM_WORD = re.compile(r"[a-z0-9]{3}")
+MAX_WALKED_OFFSET = 200  # core.search.MAX_WALKED_OFFSET
+
+
+def _where(params: dict[str, list[str]], walk: bool = False) -> tuple[str, list[Any]]:
+    """The list's and the summary's filters (projects.filters.ProjectFilterSet), on the project `p`; `walk`: for
+    a statement that wants the first rows of an order (core.search._DocumentSearch)."""
     conditions, args = ["TRUE"], []
     if stages := params.get("stage"):
         conditions.append("p.stage = ANY(%s)")
@@ -103,15 +111,23 @@ def _where(params: dict[str, list[str]]) -> tuple[str, list[Any]]:
     if industry := params.get("industry"):
         conditions.append("p.industry_codes @> %s::varchar[]")
         args.append([industry[-1]])
-    # The projects' search documents, through the grams of their words (projects/migrations/0015).
-    if (search := params.get("search")) and search[-1].strip():
-        conditions.append(
-            "p.id IN (SELECT s.project_id FROM projects_searchdocument s"
-            " WHERE tracker_search_grams(s.document) @> tracker_search_query_grams(%s)"
-            " AND s.document LIKE '%%' || replace(replace(replace(tracker_search_normalize(%s),"
-            " '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%')"
+    # The projects' search documents (projects/migrations/0015, 0017), as core.search._DocumentSearch finds them:
+    # the term written in as a literal; a term with three Latin letters or digits in a row, where `walk`, through
+    # the trigrams of lower(document), any other through the grams of its words too.
+    if (search := params.get("search")) and (term := search[-1].strip()):
+        literal = psycopg.sql.quote(term).replace("%", "%%")
+        pattern = (
+            f"'%%' || replace(replace(replace(tracker_search_normalize({literal}),"
+            " '\\', '\\\\'), '%%', '\\%%'), '_', '\\_') || '%%'"
         )
-        args += [search[-1].strip()] * 2
+        if walk and _TRIGRAM_WORD.search(unicodedata.normalize("NFKC", term).lower()):
+            condition = f"lower(s.document) LIKE {pattern}"
+        else:
+            condition = (
+                f"tracker_search_grams(s.document) @> tracker_search_query_grams({literal})"
+                f" AND s.document LIKE {pattern}"
+            )
+        conditions.append(f"p.id IN (SELECT s.project_id FROM projects_searchdocument s WHERE {condition})")
     return " AND ".join(conditions), args
 
 
@@ -121,21 +137,26 @@ FILTERED = "FROM projects_project p WHERE {where}"
 # cap in the same statement. Written as `id IN (...)`, or as one ORDER BY ... OFFSET over the rows
 # themselves, PostgreSQL may join the whole filtered result first: a deep or filtered page then costs
 # tens of times O's, and the floor would not be one.
-BOUNDED_COUNT = f"p.version, (SELECT count(*) FROM (SELECT p.id {FILTERED} LIMIT %s) b)\nFROM"
+# The count, the page's ids and the rows may each find the search's documents another way (`_where`'s `walk`).
+COUNTED, PAGE_IDS = FILTERED.replace("{where}", "{counted}"), FILTERED.replace("{where}", "{paged}")
+BOUNDED_COUNT = f"p.version, (SELECT count(*) FROM (SELECT p.id {COUNTED} LIMIT %s) b)\nFROM"
 LIST_SQL = f"""
 {ROW_SELECT.replace("p.version" + chr(10) + "FROM", BOUNDED_COUNT)}
-WHERE {{where}} AND p.id = ANY(ARRAY(SELECT p.id {FILTERED} ORDER BY p.name, p.id LIMIT %s OFFSET %s))
+WHERE {{where}} AND p.id = ANY(ARRAY(SELECT p.id {PAGE_IDS} ORDER BY p.name, p.id LIMIT %s OFFSET %s))
 ORDER BY p.name, p.id
 """
 NO_PAGE = "Page {page} does not exist: That page contains no results"
 
 
 def project_list(environ: dict, params: dict[str, list[str]]) -> tuple[int, dict, Any]:
-    where, args = _where(params)
     page = int(params.get("page", ["1"])[-1])
+    offset = (page - 1) * PAGE_SIZE
+    counted, counted_args = _where(params)
+    where, args = _where(params, walk=True)
+    paged, paged_args = (where, args) if offset <= MAX_WALKED_OFFSET else (counted, counted_args)
     rows = _query(
-        LIST_SQL.format(where=where),
-        [*args, COUNT_CAP + 1, *args, *args, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE],
+        LIST_SQL.format(counted=counted, where=where, paged=paged),
+        [*counted_args, COUNT_CAP + 1, *args, *paged_args, PAGE_SIZE + 1, offset],
     )
     if not rows and page != 1:
         return 404, {}, {"error": {"code": "not_found", "message": NO_PAGE.format(page=page)}}

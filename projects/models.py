@@ -11,7 +11,7 @@ from core.constraints import date_precision_constraint, non_negative_constraint,
 from core.dates import PartialDate, format_partial_date
 from core.fields import MoneyField, date_precision_field
 from core.models import Located, TimeStampedModel, local_name, tracked
-from core.search import document_index
+from core.search import document_index, document_trigram_index
 from core.slugs import SlugFromName
 
 CURRENCIES = [code for code, _label in CURRENCY_CHOICES]
@@ -308,7 +308,10 @@ class SearchDocument(models.Model):
         ordering = ["project"]
         verbose_name = _("search text")
         verbose_name_plural = _("search texts")
-        indexes = [document_index("project_search_grams_idx", "document")]
+        indexes = [
+            document_index("project_search_grams_idx", "document"),
+            document_trigram_index("project_search_trgm_idx", "document"),
+        ]
 
     def __str__(self) -> str:
         return self.document.split("\n", 1)[0]

@@ -162,10 +162,10 @@ def test_project_company_and_region_search_use_their_indexes() -> None:
         for n in range(3_000)
     )
 
-    # Projects through their search document's grams (two-character Chinese words included, which a trigram
-    # index cannot find), the others through their names' trigrams.
+    # Projects through their search document's trigrams for a Latin word, through its grams for two-character
+    # Chinese words (which a trigram index cannot find); the others through their names' trigrams.
     for filterset, model, index, term in [
-        (ProjectFilterSet, Project, "project_search_grams_idx", "Kolen"),
+        (ProjectFilterSet, Project, "project_search_trgm_idx", "Kolen"),
         (ProjectFilterSet, Project, "project_search_grams_idx", "科伦"),
         (CompanyFilterSet, Company, "company_search_trgm", "Kolen"),
         (RegionFilterSet, Region, "region_search_trgm", "Kolen"),
