@@ -3,6 +3,7 @@
 from accounts import urls as accounts_urls
 from api.routers import router
 from companies import urls as companies_urls
+from exports import urls as exports_urls
 from indicators import urls as indicators_urls
 from industries import urls as industries_urls
 from projects import urls as projects_urls
@@ -13,4 +14,4 @@ for app_urls in (regions_urls, industries_urls, companies_urls, projects_urls, i
     app_urls.register(router)
 
 app_name = "api"
-urlpatterns = [*accounts_urls.urlpatterns, *router.urls]
+urlpatterns = [*accounts_urls.urlpatterns, *exports_urls.urlpatterns, *router.urls]

@@ -106,6 +106,7 @@ LOCAL_APPS = [
     "indicators",
     "dashboard",
     "ratelimits",
+    "exports",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -231,6 +232,18 @@ API_THROTTLE_RATES = {
 API_OUTAGE_RETRY_AFTER = env.int("API_OUTAGE_RETRY_AFTER", default=5)
 # How many trusted proxies append to X-Forwarded-For in front of the app (0: use REMOTE_ADDR).
 API_NUM_PROXIES = env.int("API_NUM_PROXIES", default=0)
+
+# OC4IDS export (exports/, docs/oc4ids.md). A project's OC4IDS id is the prefix and its id in the tracker: the
+# prefix must be the publisher's own, registered with the OC4IDS Helpdesk (oc4ids-xxxxxx-, six letters or
+# digits); the default is a placeholder of that shape. The publisher names who publishes the package; its
+# scheme and uid an organisation identifier (CN-USCC and the bureau's credit code), uri its website.
+OC4IDS_PREFIX = env("OC4IDS_PREFIX", default="oc4ids-xxxxxx-")
+OC4IDS_PUBLISHER_NAME = env("OC4IDS_PUBLISHER_NAME", default="Investment Project Tracker")
+OC4IDS_PUBLISHER_SCHEME = env("OC4IDS_PUBLISHER_SCHEME", default="")
+OC4IDS_PUBLISHER_UID = env("OC4IDS_PUBLISHER_UID", default="")
+OC4IDS_PUBLISHER_URI = env("OC4IDS_PUBLISHER_URI", default="")
+OC4IDS_LICENSE = env("OC4IDS_LICENSE", default="")
+OC4IDS_PUBLICATION_POLICY = env("OC4IDS_PUBLICATION_POLICY", default="")
 
 # History context (user, URL) is attached to writes only; reads change nothing to record.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
