@@ -138,8 +138,8 @@ FILTERED = "FROM projects_project p WHERE {where}"
 # themselves, PostgreSQL may join the whole filtered result first: a deep or filtered page then costs
 # tens of times O's, and the floor would not be one.
 # The count, the page's ids and the rows may each find the search's documents another way (`_where`'s `walk`).
-COUNTED, PAGE_IDS = FILTERED.replace("{where}", "{counted}"), FILTERED.replace("{where}", "{paged}")
-BOUNDED_COUNT = f"p.version, (SELECT count(*) FROM (SELECT p.id {COUNTED} LIMIT %s) b)\nFROM"
+COUNT_IDS, PAGE_IDS = FILTERED.replace("{where}", "{counted}"), FILTERED.replace("{where}", "{paged}")
+BOUNDED_COUNT = f"p.version, (SELECT count(*) FROM (SELECT p.id {COUNT_IDS} LIMIT %s) b)\nFROM"
 LIST_SQL = f"""
 {ROW_SELECT.replace("p.version" + chr(10) + "FROM", BOUNDED_COUNT)}
 WHERE {{where}} AND p.id = ANY(ARRAY(SELECT p.id {PAGE_IDS} ORDER BY p.name, p.id LIMIT %s OFFSET %s))

@@ -9,7 +9,10 @@ industries (`bench/longtail.lua`), deterministically (a seeded RNG over code-sor
   is). Draws are independent, so the common ones repeat (about one in ten has no filter at all): that,
   and nothing else, is what O's answer cache can hit. Pages past the end are the 404s they are;
 - summaries: `group_by` one of region, industry, status, year, with filters drawn as for the lists;
-- project details: ids drawn uniformly from every project's.
+- project details: ids drawn uniformly from every project's;
+- searches: a word the tier's names are made of (bench.generate: places, industries, nouns, Chinese places and
+  nouns, company syllables), common and rare alike, with a region in 30 % of them, page 1 in 70 % (as users
+  read a search) and else page 2 to 5.
 
 The URL file is one path (with its query) per line, ASCII, nothing else.
 """
@@ -26,12 +29,25 @@ from urllib.parse import urlencode
 
 import psycopg
 
+from bench.generate import INDUSTRY_WORDS, NOUN_WORDS, PLACE_WORDS, SYLLABLES, ZH_NOUNS, ZH_WORDS
+
 LIST_PATH = "/api/v1/projects/"
 SUMMARY_PATH = "/api/v1/projects/summary/"
 REGION_SHARE, STAGE_SHARE, INDUSTRY_SHARE = 0.7, 0.5, 0.3
 LAST_PAGE = 20
 GROUPINGS = ("region", "industry", "status", "year")
 SCRIPT = Path(__file__).resolve().parent / "longtail.lua"
+SEARCH_REGION_SHARE, SEARCH_FIRST_PAGE_SHARE, SEARCH_LAST_PAGE = 0.3, 0.7, 5
+# The words the generated names are made of, each once, sorted.
+SEARCH_WORDS = tuple(
+    sorted(
+        {
+            word.lower()
+            for phrase in (*PLACE_WORDS, *INDUSTRY_WORDS, *NOUN_WORDS, *ZH_WORDS, *ZH_NOUNS, *SYLLABLES)
+            for word in phrase.split()
+        }
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,7 @@ class Vocabulary:
     stages: Sequence[str]
     industries: Sequence[str]
     project_ids: Sequence[int]
+    words: Sequence[str] = SEARCH_WORDS
 
 
 def vocabulary(conn: psycopg.Connection) -> Vocabulary:
@@ -97,6 +114,21 @@ def summary_urls(vocab: Vocabulary, count: int, seed: int) -> list[str]:
 def detail_urls(vocab: Vocabulary, count: int, seed: int) -> list[str]:
     rng = random.Random(f"detail-{seed}")
     return [f"/api/v1/projects/{rng.choice(vocab.project_ids)}/" for _ in range(count)]
+
+
+def search_urls(vocab: Vocabulary, count: int, seed: int) -> list[str]:
+    rng = random.Random(f"search-{seed}")
+    urls = []
+    for _ in range(count):
+        word, region = rng.choice(vocab.words), rng.choice(vocab.regions)
+        params: dict[str, str | int] = {"search": word}
+        if rng.random() < SEARCH_REGION_SHARE:
+            params["region"] = region
+        page = 1 if rng.random() < SEARCH_FIRST_PAGE_SHARE else rng.randint(2, SEARCH_LAST_PAGE)
+        if page > 1:
+            params["page"] = page
+        urls.append(_url(LIST_PATH, params))
+    return urls
 
 
 def write_urls(path: Path, urls: Sequence[str]) -> Path:

@@ -353,6 +353,7 @@ def longtail_scenarios(conn: psycopg.Connection, directory: Path) -> list[Scenar
         ("lt_list", "list", ("F", "O"), longtail.list_urls(vocab, count, seed), 100),
         ("lt_summary", "summary", ("F", "O"), longtail.summary_urls(vocab, count, seed), 40),
         ("lt_detail", "record", ("F", "O"), longtail.detail_urls(vocab, details, seed), 40),
+        ("lt_search", "list", ("F", "O"), longtail.search_urls(vocab, count, seed), 60),
     ]
     directory.mkdir(parents=True, exist_ok=True)
     return [
@@ -522,7 +523,7 @@ def selected(endpoints: list[Endpoint]) -> tuple[list[Endpoint], list[str]]:
     return endpoints, scenarios
 
 
-LONGTAIL_SCENARIOS = ("lt_list", "lt_summary", "lt_detail")
+LONGTAIL_SCENARIOS = ("lt_list", "lt_summary", "lt_detail", "lt_search")
 
 
 def main() -> int:

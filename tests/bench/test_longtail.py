@@ -36,7 +36,7 @@ def params_of(url: str) -> dict[str, str]:
 
 
 def test_the_same_seed_draws_the_same_urls_and_another_seed_others() -> None:
-    for draw in (longtail.list_urls, longtail.summary_urls, longtail.detail_urls):
+    for draw in (longtail.list_urls, longtail.summary_urls, longtail.detail_urls, longtail.search_urls):
         assert draw(VOCABULARY, 500, 24) == draw(VOCABULARY, 500, 24)
         assert draw(VOCABULARY, 500, 24) != draw(VOCABULARY, 500, 25)
 
@@ -64,6 +64,18 @@ def test_summary_urls_group_by_each_of_the_four_groupings_with_filters_drawn_as_
     assert all(1_800 <= n <= 2_200 for n in groupings.values())
     assert sum("region" in params for params in drawn) / len(drawn) == pytest.approx(0.7, abs=0.02)
     assert not any("page" in params for params in drawn)
+
+
+def test_search_urls_draw_the_words_of_the_names_with_a_region_in_30_percent_and_page_1_in_70() -> None:
+    drawn = [params_of(url) for url in longtail.search_urls(VOCABULARY, 10_000, 24)]
+    words = Counter(params["search"] for params in drawn)
+    assert set(words) == set(longtail.SEARCH_WORDS)
+    assert {"graphene", "龙泉", "产业园", "park"} <= set(words)  # a word of each kind, Chinese ones too
+    assert sum("region" in params for params in drawn) / len(drawn) == pytest.approx(0.3, abs=0.02)
+    pages = Counter(int(params.get("page", 1)) for params in drawn)
+    assert pages[1] / len(drawn) == pytest.approx(0.7, abs=0.02)
+    assert set(pages) == set(range(1, 6))
+    assert all(url.isascii() for url in longtail.search_urls(VOCABULARY, 500, 24))  # percent-encoded for wrk
 
 
 def test_detail_urls_name_projects_of_the_tier() -> None:
@@ -132,6 +144,7 @@ def test_the_floor_answers_drawn_lists_summaries_and_details_as_ours_does(
         ("list", longtail.list_urls(vocab, 120, 7)),
         ("summary", longtail.summary_urls(vocab, 120, 7)),
         ("record", longtail.detail_urls(vocab, 30, 7)),
+        ("list", longtail.search_urls(vocab, 60, 7)),
     ]
     statuses: Counter = Counter()
     for kind, urls in drawn:
@@ -173,7 +186,7 @@ ENDPOINTS = [Endpoint("list", "/api/v1/projects/", "list"), Endpoint("detail", "
 
 def test_bench_longtail_only_times_the_long_tail_alone_and_bench_endpoints_picks_among_both(monkeypatch) -> None:
     monkeypatch.setenv("BENCH_LONGTAIL", "only")
-    assert selected(ENDPOINTS) == ([], ["lt_list", "lt_summary", "lt_detail"])
+    assert selected(ENDPOINTS) == ([], ["lt_list", "lt_summary", "lt_detail", "lt_search"])
     monkeypatch.setenv("BENCH_LONGTAIL", "off")
     assert selected(ENDPOINTS) == (ENDPOINTS, [])
     monkeypatch.setenv("BENCH_LONGTAIL", "on")
