@@ -5,12 +5,15 @@ from api.routers import router
 from companies import urls as companies_urls
 from indicators import urls as indicators_urls
 from industries import urls as industries_urls
+from oversight import urls as oversight_urls
 from projects import urls as projects_urls
 from regions import urls as regions_urls
 from sources import urls as sources_urls
 
-for app_urls in (regions_urls, industries_urls, companies_urls, projects_urls, indicators_urls, sources_urls):
+for app_urls in (
+    regions_urls, industries_urls, companies_urls, projects_urls, indicators_urls, sources_urls, oversight_urls,
+):  # fmt: skip
     app_urls.register(router)
 
 app_name = "api"
-urlpatterns = [*accounts_urls.urlpatterns, *router.urls]
+urlpatterns = [*accounts_urls.urlpatterns, *oversight_urls.urlpatterns, *router.urls]
