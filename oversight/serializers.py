@@ -21,6 +21,37 @@ class WarningRuleSerializer(ValidatedModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
+class EvidenceSerializer(serializers.Serializer):
+    """What the rule read, each piece null where the rule does not read it (oversight.services.hits_sql)."""
+
+    signed_on = serializers.CharField(
+        allow_null=True, help_text="Signing date as typed (`2024-07`): signed, not started."
+    )
+    started_on = serializers.CharField(allow_null=True, help_text="Construction start as typed: the funds rules.")
+    planned_start = serializers.CharField(allow_null=True, help_text="Planned start as typed: start slipped.")
+    counted_from = serializers.DateField(
+        allow_null=True, help_text="The day the rule counts from: the last day of the period of the date it reads."
+    )
+    months = serializers.IntegerField(allow_null=True, help_text="The rule's months.")
+    days = serializers.IntegerField(allow_null=True, help_text="The rule's days.")
+    red_after_months = serializers.IntegerField(allow_null=True, help_text="Start slipped: months until red.")
+    days_late = serializers.IntegerField(allow_null=True, help_text="Start slipped: days since the planned start.")
+    last_funds_on = serializers.CharField(allow_null=True, help_text="No new funds: when funds in place last rose.")
+    agreed = serializers.CharField(allow_null=True, help_text="Low funds: the planned investment, a decimal string.")
+    in_place = serializers.CharField(allow_null=True, help_text="Low funds: funds in place, a decimal string.")
+    share_percent = serializers.CharField(allow_null=True, help_text="Low funds: the share in place, in percent.")
+    threshold_percent = serializers.CharField(allow_null=True, help_text="Low funds: the rule's share, in percent.")
+    last_follow_up = serializers.DateField(allow_null=True, help_text="No follow-up: the last one, if any.")
+    days_since = serializers.IntegerField(allow_null=True, help_text="No follow-up: days since (or since recorded).")
+    stage = serializers.CharField(allow_null=True, help_text="Too long in one stage: the stage.")
+    entered_on = serializers.CharField(allow_null=True, help_text="Too long in one stage: when it was entered.")
+    source = serializers.CharField(
+        allow_null=True,
+        help_text="Too long in one stage: known from a milestone, the history, or the record's creation.",
+    )
+    days_in_stage = serializers.IntegerField(allow_null=True, help_text="Too long in one stage: the days so far.")
+
+
 class ProjectWarningSerializer(serializers.ModelSerializer):
     """A warning as the red/yellow list shows it: the project, where it is and who tracks it, and why."""
 
@@ -42,6 +73,7 @@ class ProjectWarningSerializer(serializers.ModelSerializer):
     snoozed = serializers.BooleanField(
         read_only=True, help_text="Snoozed until today or later: out of the red/yellow list until then."
     )
+    evidence = EvidenceSerializer(read_only=True)
     resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     snoozed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 

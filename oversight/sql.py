@@ -35,7 +35,7 @@ def stage_entries_sql(projects: str, tz: str = "%(tz)s") -> str:
     `tz` is the placeholder of the time zone a recorded change's day is taken in.
     """
     return f"""
-    WITH chosen AS ({projects}),
+    WITH chosen AS (SELECT q.id FROM ({projects}) AS q(id)),
     milestone_entries AS (
         SELECT m.project_id, m.stage, m.date AS entered_on, m.date_precision AS precision,
                {last_day("m.date", "m.date_precision")} AS entered_end, 'milestone'::text AS source

@@ -349,6 +349,8 @@ SPECTACULAR_SETTINGS = {
         "UnitEnum": "core.choices.Unit",
         "RegionLevelEnum": "regions.models.RegionLevel",
         "CurrencyEnum": "core.choices.CURRENCY_CHOICES",
+        "WarningLevelEnum": "oversight.rules.Level",
+        "WarningRuleCodeEnum": "oversight.rules.RuleCode",
     },
 }
 
