@@ -30,7 +30,8 @@ def typed(date: str, precision: str) -> str:
 def stage_entries_sql(projects: str, tz: str = "%(tz)s") -> str:
     """(project_id, stage, entered_on, precision, entered_end, source) of every stage each project of `projects` (a
     query of ids) entered: the date of its actual milestone, else the day the change history first shows the
-    project at that stage (the last time, for on hold and cancelled, which a project may enter more than once).
+    project at that stage (the last time, for on hold and cancelled, which a project may enter more than once),
+    unless a milestone of a later funnel stage came before that day.
 
     `tz` is the placeholder of the time zone a recorded change's day is taken in.
     """
@@ -61,6 +62,11 @@ def stage_entries_sql(projects: str, tz: str = "%(tz)s") -> str:
     SELECT r.project_id, r.stage, r.entered_on, 'day', r.entered_on, 'history'
     FROM recorded r
     WHERE NOT EXISTS (
-        SELECT 1 FROM milestone_entries m WHERE m.project_id = r.project_id AND m.stage = r.stage
+        SELECT 1 FROM milestone_entries m
+        WHERE m.project_id = r.project_id
+          AND (m.stage = r.stage
+               -- a funnel stage recorded after a milestone dates a later stage: the record, not the step (a
+               -- project entered today with last year's milestones was not "conceived" today)
+               OR (projects_stage_rank(m.stage) > projects_stage_rank(r.stage) AND m.entered_end <= r.entered_on))
     )
     """
