@@ -371,3 +371,26 @@ def warning_resolve(*, warning: ProjectWarning, user) -> ProjectWarning:
     warning.full_clean()
     warning.save(update_fields=["resolved_at", "resolved_by", "updated_at"])
     return warning
+
+
+def red_yellow_list(*, region_code: str = "", limit: int = 50) -> dict[str, Any]:
+    """The dashboard's red/yellow list: the open warnings not snoozed, red first then the oldest, of the projects in
+    `region_code`'s subtree (every project without one); those on hold apart. At most `limit` of each: `tables` is
+    [("active", warnings), ("on_hold", warnings)], beside the counts of red, yellow and on hold."""
+    from django.db.models import Count, Q
+
+    today = timezone.localdate()
+    open_warnings = ProjectWarning.objects.filter(resolved_at__isnull=True).exclude(snoozed_until__gte=today)
+    if region_code:
+        open_warnings = open_warnings.filter(project__region_codes__contains=[region_code])
+    on_hold = Q(project__stage=Stage.ON_HOLD)
+    rows = open_warnings.select_related("project__region", "project__tracked_by").order_by(
+        "level", "first_seen_at", "id"
+    )
+    counts = open_warnings.aggregate(
+        red=Count("pk", filter=Q(level=Level.RED) & ~on_hold),
+        yellow=Count("pk", filter=Q(level=Level.YELLOW) & ~on_hold),
+        on_hold=Count("pk", filter=on_hold),
+    )
+    tables = [("active", list(rows.exclude(on_hold)[:limit])), ("on_hold", list(rows.filter(on_hold)[:limit]))]
+    return {"tables": tables, **counts}
