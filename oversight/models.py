@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Located, TimeStampedModel, tracked
-from oversight.rules import DEFAULTS, PARAMETER_FIELDS, PARAMETERS, Level, RuleCode
+from oversight.rules import PARAMETER_FIELDS, PARAMETERS, Level, RuleCode
 
 
 def _states_exactly_its_parameters() -> Q:
@@ -125,12 +125,6 @@ class WarningRule(Located, TimeStampedModel):
                 errors[name] = _("This rule does not read this parameter; leave it empty.")
         if errors:
             raise ValidationError(errors)
-
-    @classmethod
-    def default_values(cls, code: str) -> dict:
-        """The fields of a rule set as its built-in default (for a new rule's form, say)."""
-        default = DEFAULTS[code]
-        return {"code": code, "level": default.level, **default.parameters()}
 
 
 @tracked
