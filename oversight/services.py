@@ -214,6 +214,8 @@ def evaluate_warnings(*, today: datetime.date | None = None) -> Evaluation:
     named.update(today=today, tz=settings.TIME_ZONE)
     table = ProjectWarning._meta.db_table
     with connection.cursor() as cursor:
+        # One evaluation at a time (two schedulers, a manual run): the second waits for the first to commit.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('oversight.evaluate_warnings'))")
         cursor.execute("DROP TABLE IF EXISTS oversight_hits")
         cursor.execute(f"CREATE TEMP TABLE oversight_hits ON COMMIT DROP AS {sql}", named)
         cursor.execute(

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import SignedInReadsPermission
 from api.conditional import etag_of
+from api.renderers import JSONRenderer
 from api.schema import error_response
 from api.viewsets import UNKNOWN_PARAMETER, TrackerViewSet, is_id
 from oversight.filters import ProjectWarningFilterSet, WarningRuleFilterSet
@@ -160,6 +161,16 @@ class ProjectWarningViewSet(TrackerViewSet):
         return self._answer(warning)
 
 
+class _ErrorsAsJSON:
+    """Errors are JSON even when the client asked for CSV, as in every collection (TrackerViewSet)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if getattr(response, "status_code", 200) >= 400 and hasattr(request, "accepted_renderer"):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
 def _refuse_unknown_parameters(request, accepted: list[str]) -> None:
     errors = {
         name: [UNKNOWN_PARAMETER % {"accepted": ", ".join(accepted)}]
@@ -170,7 +181,7 @@ def _refuse_unknown_parameters(request, accepted: list[str]) -> None:
         raise ValidationError(errors)
 
 
-class StageHistoryView(generics.GenericAPIView):
+class StageHistoryView(_ErrorsAsJSON, generics.GenericAPIView):
     """The stages a project entered and when, from its actual milestones and, where a stage has none, from the
     recorded changes of its stage; and how long it has been in the one it is in."""
 
@@ -202,7 +213,7 @@ class StageHistoryView(generics.GenericAPIView):
         return Response(StageHistorySerializer(history).data)
 
 
-class StageAgeingView(generics.GenericAPIView):
+class StageAgeingView(_ErrorsAsJSON, generics.GenericAPIView):
     """How long the projects have been in their current stage, per stage."""
 
     queryset = Project.objects.all()

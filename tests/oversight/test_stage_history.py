@@ -100,3 +100,26 @@ def test_the_ageing_refuses_a_parameter_it_does_not_read():
 
     assert response.status_code == 400
     assert list(error_of(response)["fields"]) == ["regoin"]
+
+
+def test_an_error_is_json_even_when_csv_was_asked_for():
+    ageing = client_for().get(AGEING, {"format": "csv", "programme": "no-such-programme"})
+    history = client_for().get("/api/v1/projects/no-such-project/stage-history/", {"format": "csv"})
+
+    assert (ageing.status_code, history.status_code) == (400, 404)
+    assert ageing["Content-Type"].startswith("application/json")
+    assert history["Content-Type"].startswith("application/json")
+
+
+def test_the_ageing_and_a_stage_history_come_as_csv_too(today):
+    project = ProjectFactory()
+    MilestoneFactory(project=project, stage="signed", date=today - dt.timedelta(days=3))
+
+    ageing = client_for().get(AGEING, {"format": "csv"})
+    history = client_for().get(f"/api/v1/projects/{project.slug}/stage-history/", {"format": "csv"})
+
+    assert ageing["Content-Type"].startswith("text/csv")
+    lines = ageing.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("stage,label,project_count")
+    assert len(lines) == 1 + 9 + 1  # the header, a row per stage, the totals
+    assert history["Content-Type"].startswith("text/csv")
