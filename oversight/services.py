@@ -145,7 +145,12 @@ def _rule(code: str) -> str:
 
 
 def hits_sql() -> tuple[str, dict[str, Any]]:
-    """(project_id, rule, level, rule_id, evidence) of every warning that holds on `%(today)s`."""
+    """(project_id, rule, level, rule_id, evidence) of every warning that holds on `%(today)s`.
+
+    The funds rules read started projects until they reach design capacity (达产: the investment is done), and
+    only the funds in the project's own currency; "not started" means no actual construction start and no later
+    stage reached.
+    """
     settings_sql, params = _settings_sql()
     months = "make_interval(months => s.months::int)"
     sql = f"""
@@ -161,7 +166,7 @@ def hits_sql() -> tuple[str, dict[str, Any]]:
         jsonb_build_object('started_on', f.started_typed, 'last_funds_on', f.last_rise_as_of,
                            'counted_from', GREATEST(f.started_end, f.last_rise_end), 'months', s.months)
     FROM facts f {_rule(RuleCode.NO_NEW_FUNDS)}
-    WHERE f.started_end IS NOT NULL
+    WHERE f.started_end IS NOT NULL AND f.rank < {LAST_RANK}
       AND (GREATEST(f.started_end, f.last_rise_end) + {months})::date <= %(today)s
     UNION ALL
     SELECT f.id, '{RuleCode.LOW_FUNDS}', s.level, s.rule_id,
@@ -170,7 +175,7 @@ def hits_sql() -> tuple[str, dict[str, Any]]:
                            'share_percent', round(COALESCE(f.in_place, 0) * 100 / f.planned_investment, 2)::text,
                            'threshold_percent', s.share_percent::text)
     FROM facts f {_rule(RuleCode.LOW_FUNDS)}
-    WHERE f.started_end IS NOT NULL AND f.planned_investment > 0
+    WHERE f.started_end IS NOT NULL AND f.rank < {LAST_RANK} AND f.planned_investment > 0
       AND (f.started_end + {months})::date <= %(today)s
       AND COALESCE(f.in_place, 0) * 100 < f.planned_investment * s.share_percent
     UNION ALL

@@ -215,3 +215,14 @@ def test_the_command_evaluates_and_says_what_it_did(today):
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("2 opened, 0 still open, 0 resolved")  # signed 13 months ago: two rules hold
     assert lines[1].startswith("0 opened, 2 still open, 0 resolved")
+
+
+def test_a_project_at_design_capacity_is_done_with_funds_follow_ups_and_stages(today):
+    project = ProjectFactory()
+    long_ago = months_before(today, 30)
+    for stage in ("construction_started", "in_production", "at_capacity"):
+        MilestoneFactory(project=project, stage=stage, date=long_ago, date_precision="day")
+
+    evaluate_warnings(today=today)
+
+    assert open_warnings(project) == set()
