@@ -204,6 +204,17 @@ def hits_sql() -> tuple[str, dict[str, Any]]:
     return sql, params
 
 
+# pgtrigger's way to skip a trigger (`pgtrigger.ignore`, which its triggers read from the setting), for this
+# transaction's statements: the history triggers of the warnings' inserts and updates. Answers the setting before.
+IGNORE_HISTORY_TRIGGERS = """
+    SELECT COALESCE(current_setting('pgtrigger.ignore', true), ''), set_config('pgtrigger.ignore', COALESCE((
+        SELECT '{' || string_agg(tgname, ',') || '}' FROM pg_trigger
+        WHERE tgrelid = %(table)s::regclass
+          AND left(tgname, 24) IN ('pgtrigger_insert_insert_', 'pgtrigger_update_update_')
+    ), ''), true)
+"""
+
+
 @transaction.atomic
 def evaluate_warnings(*, today: datetime.date | None = None) -> Evaluation:
     """Judge every project by every rule as of `today` (the local date by default): open a warning where a rule
@@ -218,9 +229,14 @@ def evaluate_warnings(*, today: datetime.date | None = None) -> Evaluation:
     sql, named = hits_sql()
     named.update(today=today, tz=settings.TIME_ZONE)
     table = ProjectWarning._meta.db_table
+    # The history keeps what people do to a warning (snooze, resolve); what the evaluation writes is in the
+    # warning's own columns (first seen, last evaluated, resolved at without a resolver). A history event for each
+    # row it writes would cost a trigger call, and a subtransaction, per warning: minutes at tier M.
     with connection.cursor() as cursor:
         # One evaluation at a time (two schedulers, a manual run): the second waits for the first to commit.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('oversight.evaluate_warnings'))")
+        cursor.execute(IGNORE_HISTORY_TRIGGERS, {"table": table})
+        previous = cursor.fetchone()[0]
         cursor.execute("DROP TABLE IF EXISTS oversight_hits")
         cursor.execute(f"CREATE TEMP TABLE oversight_hits ON COMMIT DROP AS {sql}", named)
         cursor.execute(
@@ -248,6 +264,7 @@ def evaluate_warnings(*, today: datetime.date | None = None) -> Evaluation:
         )
         resolved = cursor.rowcount
         cursor.execute("DROP TABLE oversight_hits")
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %(previous)s, true)", {"previous": previous})
     opened = sum(inserted)
     return Evaluation(
         opened=opened, kept=len(inserted) - opened, resolved=resolved, seconds=time.perf_counter() - started

@@ -226,3 +226,15 @@ def test_a_project_at_design_capacity_is_done_with_funds_follow_ups_and_stages(t
     evaluate_warnings(today=today)
 
     assert open_warnings(project) == set()
+
+
+def test_the_history_keeps_what_people_do_to_a_warning_not_what_each_evaluation_writes(today):
+    project = signed_project(months_before(today, 13))
+    evaluate_warnings(today=today)
+    warning = ProjectWarning.objects.get(project=project, rule="signed_not_started")
+
+    warning.snoozed_until, warning.snooze_reason = today + dt.timedelta(days=5), "Board meets."
+    warning.save()
+
+    labels = list(warning.events.order_by("pgh_id").values_list("pgh_label", flat=True))
+    assert labels == ["update"]  # the snooze; the evaluation's insert is in first_seen_at instead
