@@ -36,6 +36,7 @@ TRACKED_APPS = (
     "indicators",
     "sources",
     "accounts",
+    "oversight",
     "pghistory",
 )
 # What a regional editor may write: records that sit in a region, and new sources and quotes.
@@ -49,6 +50,8 @@ EDITOR_MODELS = {
     "projects.followup",
     "figures.figure",
     "indicators.observation",
+    # Snoozing and resolving the warnings of their regions' projects; the rules are the bureau's.
+    "oversight.projectwarning",
 }
 EDITOR_ADD_ONLY = {"sources.source", "sources.citation"}
 

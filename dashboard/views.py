@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.models import local_name
 from industries.models import Industry
+from oversight.services import red_yellow_list
 from projects.models import Milestone, ProjectKind, Stage
 from regions.models import Region
 
@@ -110,6 +111,9 @@ def index(request: HttpRequest) -> HttpResponse:
             },
         ],
     }
+    # The red/yellow list names projects the bureau worries about: for those who may read the warnings.
+    if request.user.is_authenticated or settings.API_ANONYMOUS_WARNINGS:
+        context["warnings"] = red_yellow_list(region_code=region)
     return render(request, "dashboard/index.html", context)
 
 

@@ -20,6 +20,7 @@ from core.choices import DatePrecision, Qualifier
 from figures.models import Figure
 from indicators.models import Indicator, Observation
 from industries.models import Industry
+from oversight.models import ProjectWarning, WarningRule
 from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
 from regions.models import ADMINISTRATIVE_LEVELS, Region
 from sources.models import Citation, Source
@@ -306,3 +307,32 @@ class ObservationFactory(DjangoModelFactory):
 
     class Meta:
         model = Observation
+
+
+#
+# Oversight
+#
+
+
+class WarningRuleFactory(DjangoModelFactory):
+    """A region's own "signed, not started" rule, 12 months as the default (red)."""
+
+    region = factory.SubFactory(RegionFactory)
+    code = WarningRule.Code.SIGNED_NOT_STARTED
+    level = WarningRule.Level.RED
+    months = 12
+
+    class Meta:
+        model = WarningRule
+
+
+class ProjectWarningFactory(DjangoModelFactory):
+    """An open red warning, as an evaluation would have written it."""
+
+    project = factory.SubFactory(ProjectFactory)
+    rule = WarningRule.Code.SIGNED_NOT_STARTED
+    level = WarningRule.Level.RED
+    evidence = factory.LazyFunction(lambda: {"signed_on": "2024-07", "months": 12})
+
+    class Meta:
+        model = ProjectWarning

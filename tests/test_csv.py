@@ -38,8 +38,10 @@ from tests.factories import (
     ObservationFactory,
     ParticipantFactory,
     ProjectFactory,
+    ProjectWarningFactory,
     RegionFactory,
     StaffUserFactory,
+    WarningRuleFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +85,8 @@ def world() -> dict[str, Any]:
     FollowUpFactory(project=kelun)
     ObservationFactory(region=longquan, value=Decimal("6.9000"), period="2024-H1", is_derived=False)
     IndustryFactory(name="Pharmaceuticals", name_zh="医药制造业")
+    WarningRuleFactory(region=longquan, months=18)
+    ProjectWarningFactory(project=kelun)
     return {"project": kelun, "region": longquan}
 
 

@@ -15,6 +15,7 @@ every message of an error body must hold Chinese.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import gettext
 import re
@@ -37,7 +38,13 @@ from knox.models import AuthToken
 from accounts.models import RegionAssignment
 from projects.models import Project
 from regions.models import Region
-from tests.factories import FollowUpFactory, FundsInPlaceFactory, StaffUserFactory
+from tests.factories import (
+    FollowUpFactory,
+    FundsInPlaceFactory,
+    ProjectWarningFactory,
+    StaffUserFactory,
+    WarningRuleFactory,
+)
 
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -220,6 +227,14 @@ def rows(article, django_db_blocker):
         project = Project.objects.order_by("pk").first()
         FollowUpFactory(project=project, author=officer)
         FundsInPlaceFactory(project=project)
+        WarningRuleFactory(region=project.region)
+        ProjectWarningFactory(
+            project=project,
+            snoozed_until=dt.date(2099, 1, 1),
+            snooze_reason="等待土地审批",
+            snoozed_by=officer,
+            evidence={"signed_on": "2024-07", "counted_from": "2024-07-31", "months": 12, "source": "milestone"},
+        )
         yield
         transaction.set_rollback(True)
 

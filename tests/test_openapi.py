@@ -35,7 +35,9 @@ from tests.factories import (
     ObservationFactory,
     ParticipantFactory,
     ProjectFactory,
+    ProjectWarningFactory,
     StaffUserFactory,
+    WarningRuleFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -245,6 +247,8 @@ def records() -> dict[str, Any]:
         "indicator-definitions": observation.indicator.code,
         "sources": citation.source.slug,
         "citations": citation.pk,
+        "warnings": ProjectWarningFactory(project=project).pk,
+        "warning-rules": WarningRuleFactory(region=project.region).pk,
         "project": project,
     }
 

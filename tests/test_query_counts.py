@@ -49,8 +49,10 @@ from tests.factories import (
     ObservationFactory,
     ParticipantFactory,
     ProjectFactory,
+    ProjectWarningFactory,
     SourceFactory,
     StaffUserFactory,
+    WarningRuleFactory,
     ZoneFactory,
 )
 
@@ -62,6 +64,7 @@ def follow_ups_readable_anonymously(settings):
     """Every collection is measured as an anonymous read, the follow-ups too: they are opened here
     (tests/reliability/test_anonymous_exposure.py covers who may read them)."""
     settings.API_ANONYMOUS_FOLLOW_UPS = True
+    settings.API_ANONYMOUS_WARNINGS = True
 
 
 MANY = 50
@@ -221,6 +224,18 @@ def add_follow_up(world: World, project=None):
     return FollowUpFactory(project=project or world.project, author=world.officer)
 
 
+def add_warning(world: World):
+    """A warning on a project of its own, tracked, snoozed by the officer: every related record a row shows."""
+    project = ProjectFactory(region=CountyFactory(parent=world.city), tracked_by=world.officer)
+    return ProjectWarningFactory(
+        project=project, snoozed_until=dt.date(2099, 1, 1), snooze_reason="Board meets.", snoozed_by=world.officer
+    )
+
+
+def add_warning_rule(world: World):
+    return WarningRuleFactory(region=CountyFactory(parent=world.city))
+
+
 #
 # Records that other records hang from, and how one more child of each kind is added
 #
@@ -337,6 +352,8 @@ COLLECTIONS = [
     Collection("funds-in-place", f"{PROJECT}/funds-in-place/", "pk", add_funds, Queries(list=1, csv=2, detail=2)),
     Collection("figures", f"{PROJECT}/figures/", "pk", add_figure, Queries(list=1, csv=2, detail=2)),
     Collection("follow-ups", f"{PROJECT}/follow-ups/", "pk", add_follow_up, Queries(list=1, csv=2, detail=2)),
+    Collection("warnings", "/api/v1/warnings/", "pk", add_warning, Queries(list=1, csv=1, detail=1)),
+    Collection("warning-rules", "/api/v1/warning-rules/", "pk", add_warning_rule, Queries(list=1, csv=1, detail=1)),
 ]
 # fmt: on
 

@@ -104,6 +104,7 @@ LOCAL_APPS = [
     "projects",
     "figures",
     "indicators",
+    "oversight",
     "dashboard",
     "ratelimits",
     "exports",
@@ -201,6 +202,8 @@ API_ANONYMOUS_READS = env.bool("API_ANONYMOUS_READS", default=True)
 API_REQUIRE_IF_MATCH = env.bool("API_REQUIRE_IF_MATCH", default=True)
 API_ANONYMOUS_HISTORY = env.bool("API_ANONYMOUS_HISTORY", default=False)
 API_ANONYMOUS_FOLLOW_UPS = env.bool("API_ANONYMOUS_FOLLOW_UPS", default=False)
+# The red/yellow list (oversight) names projects the bureau worries about: signed-in readers only unless true.
+API_ANONYMOUS_WARNINGS = env.bool("API_ANONYMOUS_WARNINGS", default=False)
 # Bodies over this many bytes are refused with 413 before anything reads them.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 # A list page counts matching rows up to this many, in its one query (api.pagination).
@@ -357,6 +360,8 @@ SPECTACULAR_SETTINGS = {
         "UnitEnum": "core.choices.Unit",
         "RegionLevelEnum": "regions.models.RegionLevel",
         "CurrencyEnum": "core.choices.CURRENCY_CHOICES",
+        "WarningLevelEnum": "oversight.rules.Level",
+        "WarningRuleCodeEnum": "oversight.rules.RuleCode",
     },
 }
 

@@ -1,0 +1,144 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from api.serializers import ValidatedModelSerializer
+from oversight.models import ProjectWarning, WarningRule
+from projects.models import Stage
+from projects.serializers import ProjectSummarySerializer
+from regions.serializers import RegionSummarySerializer, region_field
+
+
+class WarningRuleSerializer(ValidatedModelSerializer):
+    region = region_field(help_text="Code of the region whose subtree the rule holds in (unless a nearer one sets it).")
+
+    class Meta:
+        model = WarningRule
+        fields = [
+            "id", "region", "code", "level", "months", "days", "share_percent", "red_after_months", "is_active",
+            "note", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class EvidenceSerializer(serializers.Serializer):
+    """What the rule read, each piece null where the rule does not read it (oversight.services.hits_sql)."""
+
+    signed_on = serializers.CharField(
+        allow_null=True, help_text="Signing date as typed (`2024-07`): signed, not started."
+    )
+    started_on = serializers.CharField(allow_null=True, help_text="Construction start as typed: the funds rules.")
+    planned_start = serializers.CharField(allow_null=True, help_text="Planned start as typed: start slipped.")
+    counted_from = serializers.DateField(
+        allow_null=True, help_text="The day the rule counts from: the last day of the period of the date it reads."
+    )
+    months = serializers.IntegerField(allow_null=True, help_text="The rule's months.")
+    days = serializers.IntegerField(allow_null=True, help_text="The rule's days.")
+    red_after_months = serializers.IntegerField(allow_null=True, help_text="Start slipped: months until red.")
+    days_late = serializers.IntegerField(allow_null=True, help_text="Start slipped: days since the planned start.")
+    last_funds_on = serializers.CharField(allow_null=True, help_text="No new funds: when funds in place last rose.")
+    agreed = serializers.CharField(allow_null=True, help_text="Low funds: the planned investment, a decimal string.")
+    in_place = serializers.CharField(allow_null=True, help_text="Low funds: funds in place, a decimal string.")
+    share_percent = serializers.CharField(allow_null=True, help_text="Low funds: the share in place, in percent.")
+    threshold_percent = serializers.CharField(allow_null=True, help_text="Low funds: the rule's share, in percent.")
+    last_follow_up = serializers.DateField(allow_null=True, help_text="No follow-up: the last one, if any.")
+    days_since = serializers.IntegerField(allow_null=True, help_text="No follow-up: days since (or since recorded).")
+    stage = serializers.CharField(allow_null=True, help_text="Too long in one stage: the stage.")
+    entered_on = serializers.CharField(allow_null=True, help_text="Too long in one stage: when it was entered.")
+    source = serializers.CharField(
+        allow_null=True,
+        help_text="Too long in one stage: known from a milestone, the history, or the record's creation.",
+    )
+    days_in_stage = serializers.IntegerField(allow_null=True, help_text="Too long in one stage: the days so far.")
+
+
+class ProjectWarningSerializer(serializers.ModelSerializer):
+    """A warning as the red/yellow list shows it: the project, where it is and who tracks it, and why."""
+
+    project = ProjectSummarySerializer(read_only=True)
+    region = RegionSummarySerializer(source="project.region", read_only=True)
+    stage = serializers.ChoiceField(
+        source="project.stage", choices=Stage.choices, read_only=True, help_text="The project's stage now."
+    )
+    officer = serializers.CharField(
+        source="project.tracked_by.username",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Username of the staff member who tracks the project (跟踪人), if any.",
+    )
+    on_hold = serializers.BooleanField(
+        read_only=True, help_text="The project is on hold (with its reason): listed apart, not silenced."
+    )
+    snoozed = serializers.BooleanField(
+        read_only=True, help_text="Snoozed until today or later: out of the red/yellow list until then."
+    )
+    evidence = EvidenceSerializer(read_only=True)
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    snoozed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ProjectWarning
+        fields = [
+            "id", "project", "region", "stage", "officer", "rule", "rule_setting", "level", "on_hold", "snoozed",
+            "first_seen_at", "last_evaluated_at", "evidence", "resolved_at", "resolved_by", "snoozed_until",
+            "snooze_reason", "snoozed_by", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class SnoozeSerializer(serializers.Serializer):
+    until = serializers.DateField(help_text="The last day the warning stays out of the list (YYYY-MM-DD), after today.")
+    reason = serializers.CharField(max_length=2000, help_text="Why the warning can wait (required).")
+
+    def validate_until(self, value):
+        if value <= timezone.localdate():
+            raise serializers.ValidationError(_("Snooze until a day after today."))
+        return value
+
+
+class ResolveSerializer(serializers.Serializer):
+    """Nothing to send: who resolves and when is the request's."""
+
+
+class StageEntrySerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    entered_on = serializers.DateField(help_text="The first day of the period the stage was entered in.")
+    entered_on_precision = serializers.CharField(help_text="day, month, quarter or year.")
+    source = serializers.ChoiceField(
+        choices=["milestone", "history", "created"],
+        help_text="milestone: its actual milestone; history: the recorded change of stage; created: the day the "
+        "project was recorded (no milestone and no recorded change).",
+    )
+    days_in_stage = serializers.IntegerField(
+        help_text="Days from the end of the entry's period to the next stage's (or to today for the current stage)."
+    )
+
+
+class StageHistorySerializer(serializers.Serializer):
+    project = ProjectSummarySerializer()
+    stage = serializers.ChoiceField(choices=Stage.choices, help_text="The project's stage now.")
+    entered_on = serializers.DateField(help_text="When it entered its current stage (first day of the period).")
+    entered_on_precision = serializers.CharField(help_text="day, month, quarter or year.")
+    days_in_stage = serializers.IntegerField(
+        help_text="Days in the current stage, from the last day of the period it was entered in."
+    )
+    entries = StageEntrySerializer(many=True, help_text="Every stage entered, in order.")
+
+
+class StageAgeingRowSerializer(serializers.Serializer):
+    stage = serializers.CharField(allow_null=True, help_text="The stage; null in the totals.")
+    label = serializers.CharField()
+    project_count = serializers.IntegerField(help_text="Projects now in the stage.")
+    median_days = serializers.DecimalField(
+        max_digits=9, decimal_places=1, allow_null=True, help_text="Median days in the stage so far; null: none."
+    )
+    p75_days = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True, help_text="75th percentile.")
+    p90_days = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True, help_text="90th percentile.")
+    max_days = serializers.IntegerField(allow_null=True, help_text="The longest.")
+
+
+class StageAgeingSerializer(serializers.Serializer):
+    as_of = serializers.DateField(help_text="The day the days are counted to.")
+    rows = StageAgeingRowSerializer(many=True)
+    totals = StageAgeingRowSerializer()

@@ -1,0 +1,239 @@
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from accounts.permissions import SignedInReadsPermission
+from api.conditional import etag_of
+from api.renderers import JSONRenderer
+from api.schema import error_response
+from api.viewsets import UNKNOWN_PARAMETER, TrackerViewSet, is_id
+from oversight.filters import ProjectWarningFilterSet, WarningRuleFilterSet
+from oversight.models import ProjectWarning, WarningRule
+from oversight.serializers import (
+    ProjectWarningSerializer,
+    ResolveSerializer,
+    SnoozeSerializer,
+    StageAgeingSerializer,
+    StageHistorySerializer,
+    WarningRuleSerializer,
+)
+from oversight.services import project_stage_history, stage_ageing, warning_resolve, warning_snooze
+from projects.filters import ProjectFilterSet
+from projects.models import Project, Stage
+
+
+class _NotOffered:
+    """An action a collection does not offer: absent to the router, so that no route, and no operation of the
+    OpenAPI document, names it (the warnings are written by the evaluation, not by clients)."""
+
+    def __get__(self, instance, owner):
+        raise AttributeError
+
+
+class WarningPermission(SignedInReadsPermission):
+    """The red/yellow list: signed-in readers (`API_ANONYMOUS_WARNINGS` opens it). Snoozing and resolving change a
+    warning: the change permission (bureau administrators; regional editors within their regions)."""
+
+    anonymous_setting = "API_ANONYMOUS_WARNINGS"
+    perms_map = {**SignedInReadsPermission.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List warning rules"),
+    retrieve=extend_schema(summary="Get a warning rule"),
+    create=extend_schema(summary="Set a rule for a region"),
+    update=extend_schema(summary="Replace a region's rule"),
+    partial_update=extend_schema(summary="Change a region's rule"),
+    destroy=extend_schema(summary="Delete a region's rule", description="Its subtree falls back to the rule above."),
+)
+class WarningRuleViewSet(TrackerViewSet):
+    """The warning rules regions set (bureau administrators write them). A project is judged by the rule of the
+    nearest region at or above its own that sets it, else by the built-in default: signed, not started after 12
+    months (red); started, no new funds in place for 3 months (red); started over 6 months with funds in place under
+    15 % of the planned investment (red); planned start slipped (yellow, red after 3 months); no follow-up in 90
+    days (yellow); more than 365 days in one stage (yellow)."""
+
+    queryset = WarningRule.objects.select_related("region").order_by("region__code", "code", "id")
+    serializer_class = WarningRuleSerializer
+    filterset_class = WarningRuleFilterSet
+    ordering_fields = ["code", "created_at", "updated_at"]
+    csv_filename = "warning-rules"
+
+
+SNOOZE_ERRORS = {status: error_response(status) for status in (400, 403, 404, 409, 412, 428)}
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The warning\'s `ETag` as read (e.g. `"3"`): if it changed since (an evaluation, a colleague), the '
+    "answer is 412 and nothing changes. `*` acts on whatever version it has now. Without the header: 428.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List project warnings (the red/yellow list)",
+        description="Warnings the rules raised on projects, red first, oldest first; `resolved=false` gives the open "
+        "ones. Projects on hold are flagged `on_hold` (list them apart with `on_hold=true`), snoozed warnings "
+        "`snoozed` until their date passes. Written by `manage.py evaluate_warnings`.",
+    ),
+    retrieve=extend_schema(summary="Get a project warning"),
+)
+class ProjectWarningViewSet(TrackerViewSet):
+    """Warnings the rules raised on projects, with the evidence the rule read."""
+
+    create = update = partial_update = destroy = _NotOffered()
+
+    serializer_class = ProjectWarningSerializer
+    filterset_class = ProjectWarningFilterSet
+    permission_classes = [WarningPermission]
+    ordering_fields = ["level", "first_seen_at", "last_evaluated_at"]
+    csv_filename = "warnings"
+    queryset = ProjectWarning.objects.order_by("level", "first_seen_at", "id")
+
+    def base_queryset(self):
+        today = timezone.localdate()
+        return (
+            super()
+            .base_queryset()
+            .select_related("project__region", "project__tracked_by", "resolved_by", "snoozed_by")
+            .annotate(
+                on_hold=ExpressionWrapper(Q(project__stage=Stage.ON_HOLD), output_field=BooleanField()),
+                snoozed=ExpressionWrapper(Q(snoozed_until__gte=today), output_field=BooleanField()),
+            )
+        )
+
+    def _writable(self) -> ProjectWarning:
+        """The warning the URL names, locked, after the user's right to it and its `If-Match` are checked."""
+        warning = self.get_object()
+        warning = self._lock(self.get_queryset(), warning)
+        self._check_if_match(warning)
+        if warning.resolved_at is not None:
+            raise ValidationError({"resolved_at": [_("This warning is resolved already.")]})
+        return warning
+
+    def _answer(self, warning: ProjectWarning) -> Response:
+        warning = self.get_queryset().get(pk=warning.pk)
+        return Response(self.get_serializer(warning).data, headers={"ETag": etag_of(warning)})
+
+    @extend_schema(
+        summary="Snooze a warning",
+        description="Keeps an open warning out of the red/yellow list until a date, for a stated reason; it comes "
+        "back by itself the day after. Needs the change permission on warnings (a regional editor: within their "
+        "regions) and the warning's `ETag` in `If-Match`.",
+        request=SnoozeSerializer,
+        responses={200: ProjectWarningSerializer, **SNOOZE_ERRORS},
+        parameters=[IF_MATCH],
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="snooze", pagination_class=None)
+    def snooze(self, request, *args, **kwargs):
+        body = SnoozeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        warning = self._writable()
+        warning_snooze(
+            warning=warning, until=body.validated_data["until"], reason=body.validated_data["reason"], user=request.user
+        )
+        return self._answer(warning)
+
+    @extend_schema(
+        summary="Resolve a warning",
+        description="Closes an open warning by hand. If its rule still holds, the next evaluation opens a new one: "
+        "snooze a warning to quiet it. Needs the change permission and the warning's `ETag` in `If-Match`.",
+        request=ResolveSerializer,
+        responses={200: ProjectWarningSerializer, **SNOOZE_ERRORS},
+        parameters=[IF_MATCH],
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="resolve", pagination_class=None)
+    def resolve(self, request, *args, **kwargs):
+        warning = self._writable()
+        warning_resolve(warning=warning, user=request.user)
+        return self._answer(warning)
+
+
+class _ErrorsAsJSON:
+    """Errors are JSON even when the client asked for CSV, as in every collection (TrackerViewSet)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if getattr(response, "status_code", 200) >= 400 and hasattr(request, "accepted_renderer"):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+def _refuse_unknown_parameters(request, accepted: list[str]) -> None:
+    errors = {
+        name: [UNKNOWN_PARAMETER % {"accepted": ", ".join(accepted)}]
+        for name in request.query_params
+        if name not in accepted
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+class StageHistoryView(_ErrorsAsJSON, generics.GenericAPIView):
+    """The stages a project entered and when, from its actual milestones and, where a stage has none, from the
+    recorded changes of its stage; and how long it has been in the one it is in."""
+
+    queryset = Project.objects.all()
+    serializer_class = StageHistorySerializer
+    project_kwarg = "project"
+    pagination_class = None
+    filter_backends = []
+
+    def get_project(self) -> Project:
+        value = self.kwargs[self.project_kwarg]
+        if "\x00" in value:
+            raise Http404
+        lookup = {"pk": int(value)} if is_id(value) else {"slug": value}
+        return get_object_or_404(Project.objects.all(), **lookup)
+
+    @extend_schema(
+        operation_id="projects_stage_history",
+        summary="A project's stage history",
+        description="Each stage the project entered, in order, with the date (at its precision), where it comes "
+        "from (`milestone`, `history`: the recorded change of stage, `created`: the day the project was recorded) "
+        "and the days it stayed; and the days in its current stage. Month-precision dates count from the last day "
+        "of their month.",
+        responses={200: StageHistorySerializer, 400: error_response(400), 404: error_response(404)},
+    )
+    def get(self, request, *args, **kwargs):
+        _refuse_unknown_parameters(request, ["format"])
+        history = project_stage_history(self.get_project())
+        return Response(StageHistorySerializer(history).data)
+
+
+class StageAgeingView(_ErrorsAsJSON, generics.GenericAPIView):
+    """How long the projects have been in their current stage, per stage."""
+
+    queryset = Project.objects.all()
+    serializer_class = StageAgeingSerializer
+    filterset_class = ProjectFilterSet
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="analytics_stage_ageing",
+        summary="Days in the current stage, per stage",
+        description="For the projects matching the filters (those of the project list), per stage: how many are in "
+        "it now, and the median, 75th and 90th percentile (interpolated) and longest days they have been there, "
+        "then the same over all of them. A project's days run from the last day of the period it entered its "
+        "stage in (its stage history), or from the day it was recorded when nothing says when.",
+        filters=True,
+        responses={200: StageAgeingSerializer, 400: error_response(400), 404: error_response(404)},
+    )
+    def get(self, request, *args, **kwargs):
+        _refuse_unknown_parameters(request, [*self.filterset_class.base_filters, "format"])
+        filterset = self.filterset_class(request.query_params, queryset=Project.objects.all(), request=request)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        return Response(StageAgeingSerializer(stage_ageing(filterset.qs)).data)
