@@ -35,6 +35,7 @@ TRACKED_APPS = (
     "figures",
     "indicators",
     "sources",
+    "commitments",
     "accounts",
     "pghistory",
 )
@@ -49,6 +50,8 @@ EDITOR_MODELS = {
     "projects.followup",
     "figures.figure",
     "indicators.observation",
+    "commitments.commitment",
+    "commitments.commitmentobservation",
 }
 EDITOR_ADD_ONLY = {"sources.source", "sources.citation"}
 

@@ -2,6 +2,7 @@
 
 from accounts import urls as accounts_urls
 from api.routers import router
+from commitments import urls as commitments_urls
 from companies import urls as companies_urls
 from indicators import urls as indicators_urls
 from industries import urls as industries_urls
@@ -9,7 +10,15 @@ from projects import urls as projects_urls
 from regions import urls as regions_urls
 from sources import urls as sources_urls
 
-for app_urls in (regions_urls, industries_urls, companies_urls, projects_urls, indicators_urls, sources_urls):
+for app_urls in (
+    regions_urls,
+    industries_urls,
+    companies_urls,
+    projects_urls,
+    indicators_urls,
+    sources_urls,
+    commitments_urls,
+):
     app_urls.register(router)
 
 app_name = "api"

@@ -104,6 +104,7 @@ LOCAL_APPS = [
     "projects",
     "figures",
     "indicators",
+    "commitments",
     "dashboard",
     "ratelimits",
 ]
