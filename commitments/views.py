@@ -1,6 +1,7 @@
 from django.db.models import DateField, F, Func, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
 from api.csv import stream_csv
@@ -43,6 +44,12 @@ class CommitmentViewSet(ProjectChildViewSet):
     csv_filename = "commitments"
 
 
+@extend_schema(
+    # The model names its project through its commitment: the path's project is described here.
+    parameters=[
+        OpenApiParameter("project", OpenApiTypes.STR, OpenApiParameter.PATH, description="Id or slug of the project.")
+    ]
+)
 @_child_schema("commitment observation", "commitment observations")
 class CommitmentObservationViewSet(ProjectChildViewSet):
     """Actuals of the project's commitments, a year or a quarter each, each with its source sentence.

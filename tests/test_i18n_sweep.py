@@ -37,7 +37,7 @@ from knox.models import AuthToken
 from accounts.models import RegionAssignment
 from projects.models import Project
 from regions.models import Region
-from tests.factories import FollowUpFactory, FundsInPlaceFactory, StaffUserFactory
+from tests.factories import CommitmentObservationFactory, FollowUpFactory, FundsInPlaceFactory, StaffUserFactory
 
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -220,6 +220,7 @@ def rows(article, django_db_blocker):
         project = Project.objects.order_by("pk").first()
         FollowUpFactory(project=project, author=officer)
         FundsInPlaceFactory(project=project)
+        CommitmentObservationFactory(commitment__project=project)
         yield
         transaction.set_rollback(True)
 

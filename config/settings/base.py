@@ -345,6 +345,8 @@ SPECTACULAR_SETTINGS = {
         "UnitEnum": "core.choices.Unit",
         "RegionLevelEnum": "regions.models.RegionLevel",
         "CurrencyEnum": "core.choices.CURRENCY_CHOICES",
+        "CommitmentKindEnum": "commitments.models.CommitmentKind",
+        "CommitmentUnitEnum": "commitments.models.CommitmentUnit",
     },
 }
 
