@@ -5,15 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
 
+from accounts.models import RegionAssignment
+from accounts.roles import GROUP_NAMES, Role
 from commitments.models import Commitment, CommitmentObservation
 from tests.contract import CRUDContract, client_for, error_of, staff_user
 from tests.factories import (
     CitationFactory,
     CommitmentFactory,
     CommitmentObservationFactory,
+    CountyFactory,
     MilestoneFactory,
     ProjectFactory,
+    StaffUserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -113,8 +119,6 @@ def test_a_unit_that_does_not_fit_the_kind_is_a_400_saying_which_unit_fits():
 
 
 def test_the_database_refuses_a_wrong_unit_too():
-    from django.db import IntegrityError, transaction
-
     commitment = CommitmentFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         Commitment.objects.filter(pk=commitment.pk).update(unit="wan_yuan")
@@ -242,3 +246,39 @@ def test_a_project_with_commitments_is_not_deleted_from_under_them():
     response = client.delete(f"/api/v1/projects/{commitment.project.slug}/", headers={"if-match": "*"})
 
     assert response.status_code == 409
+
+
+def regional_editor_of(region):
+    user = StaffUserFactory()
+    user.groups.add(Group.objects.get(name=GROUP_NAMES[Role.REGIONAL_EDITOR]))
+    RegionAssignment.objects.create(user=user, region=region)
+    return client_for(user)
+
+
+def test_a_regional_editor_writes_the_commitments_of_projects_in_their_regions_only():
+    mine, theirs = ProjectFactory(region=CountyFactory()), ProjectFactory(region=CountyFactory())
+    client = regional_editor_of(mine.region)
+
+    allowed = client.post(commitments_url(mine), a_commitment(), format="json")
+    refused = client.post(commitments_url(theirs), a_commitment(), format="json")
+    observation = CommitmentObservationFactory(commitment=CommitmentFactory(project=theirs))
+    url = f"/api/v1/projects/{theirs.slug}/commitment-observations/{observation.pk}/"
+    change = client.patch(url, {"value": "1.0000"}, format="json", headers={"if-match": "*"})
+
+    assert allowed.status_code == 201
+    assert refused.status_code == 403
+    assert change.status_code == 403
+    assert Commitment.objects.filter(project=theirs).count() == 1
+
+
+def test_a_change_names_the_version_it_changes():
+    commitment = CommitmentFactory()
+    url = f"{commitments_url(commitment.project)}{commitment.pk}/"
+    client = editor()
+    etag = client.get(url)["ETag"]
+
+    missing = client.patch(url, {"target": "31"}, format="json")
+    changed = client.patch(url, {"target": "31"}, format="json", headers={"if-match": etag})
+    stale = client.patch(url, {"target": "32"}, format="json", headers={"if-match": etag})
+
+    assert (missing.status_code, changed.status_code, stale.status_code) == (428, 200, 412)
