@@ -35,6 +35,7 @@ TRACKED_APPS = (
     "figures",
     "indicators",
     "sources",
+    "commitments",
     "accounts",
     "oversight",
     "pghistory",
@@ -52,6 +53,8 @@ EDITOR_MODELS = {
     "indicators.observation",
     # Snoozing and resolving the warnings of their regions' projects; the rules are the bureau's.
     "oversight.projectwarning",
+    "commitments.commitment",
+    "commitments.commitmentobservation",
 }
 EDITOR_ADD_ONLY = {"sources.source", "sources.citation"}
 

@@ -2,6 +2,7 @@
 
 from accounts import urls as accounts_urls
 from api.routers import router
+from commitments import urls as commitments_urls
 from companies import urls as companies_urls
 from exports import urls as exports_urls
 from indicators import urls as indicators_urls
@@ -13,6 +14,7 @@ from sources import urls as sources_urls
 
 for app_urls in (
     regions_urls, industries_urls, companies_urls, projects_urls, indicators_urls, sources_urls, oversight_urls,
+    commitments_urls,
 ):  # fmt: skip
     app_urls.register(router)
 

@@ -15,6 +15,7 @@ import factory
 from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
+from commitments.models import Commitment, CommitmentObservation
 from companies.models import Company
 from core.choices import DatePrecision, Qualifier
 from figures.models import Figure
@@ -336,3 +337,38 @@ class ProjectWarningFactory(DjangoModelFactory):
 
     class Meta:
         model = ProjectWarning
+
+
+#
+# Commitments
+#
+
+
+class CommitmentFactory(DjangoModelFactory):
+    """The article's kind of promise: at least 30万元 of tax per mu a year on 50 mu, due from 2024."""
+
+    project = factory.SubFactory(ProjectFactory)
+    kind = Commitment.Kind.TAX_PER_MU
+    comparator = Commitment.Comparator.AT_LEAST
+    target = Decimal("30.0000")
+    unit = Commitment.Unit.WAN_YUAN_PER_MU_YEAR
+    land_area = Decimal("50.00")
+    due_on = dt.date(2024, 1, 1)
+    remedy = "The land may be taken back, or the firm pays the difference in tax."
+    citation = factory.SubFactory(CitationFactory)
+
+    class Meta:
+        model = Commitment
+
+
+class CommitmentObservationFactory(DjangoModelFactory):
+    """A year's tax of the commitment's project, as a total in 万元."""
+
+    commitment = factory.SubFactory(CommitmentFactory)
+    period = "2024"
+    value = Decimal("1200.0000")
+    unit = Commitment.Unit.WAN_YUAN
+    citation = factory.SubFactory(CitationFactory)
+
+    class Meta:
+        model = CommitmentObservation

@@ -29,6 +29,8 @@ from core.seed import seed_load
 from projects.models import Participant, Project
 from tests.factories import (
     CitationFactory,
+    CommitmentFactory,
+    CommitmentObservationFactory,
     CompanyFactory,
     FigureFactory,
     FollowUpFactory,
@@ -83,6 +85,7 @@ def world() -> dict[str, Any]:
     FundsInPlaceFactory(project=kelun)
     FigureFactory(project=kelun)
     FollowUpFactory(project=kelun)
+    CommitmentObservationFactory(commitment=CommitmentFactory(project=kelun))
     ObservationFactory(region=longquan, value=Decimal("6.9000"), period="2024-H1", is_derived=False)
     IndustryFactory(name="Pharmaceuticals", name_zh="医药制造业")
     WarningRuleFactory(region=longquan, months=18)
@@ -181,6 +184,7 @@ def test_every_csv_row_says_what_its_json_row_says_in_the_same_order(world, temp
         ("regions", {"ordering": "-code"}),
         ("indicators", {"region": "{region}"}),
         ("projects/{project}/milestones", {"ordering": "-date"}),
+        ("compliance", {"status": "breach", "region": "{region}"}),
     ],
 )
 def test_filters_and_ordering_give_the_csv_the_rows_of_the_json_list(world, template, query):

@@ -181,8 +181,13 @@ class _Known:
         ("*", "parent_citation"): "citations",
         ("*", "tracked_by"): "usernames",
         ("*", "credit_code"): "credit-codes",
+        ("*", "commitment"): "commitment-ids",
+        ("compliance", "project"): "projects",
     }
-    CHILDREN = ("participants", "milestones", "funds-in-place", "figures", "follow-ups")
+    CHILDREN = (
+        "participants", "milestones", "funds-in-place", "figures", "follow-ups", "commitments",
+        "commitment-observations",
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.keys: dict[str, list[str]] = {}
@@ -191,6 +196,7 @@ class _Known:
     def refresh(self) -> None:
         from django.contrib.auth import get_user_model
 
+        from commitments.models import Commitment, CommitmentObservation
         from companies.models import Company
         from figures.models import Figure
         from indicators.models import Indicator, Observation
@@ -217,10 +223,22 @@ class _Known:
             "citations": ids(Citation),
             "usernames": column(get_user_model().objects, "username"),
             "credit-codes": column(Company.objects, "credit_code"),
+            "commitment-ids": ids(Commitment),
         }
-        models = dict(zip(self.CHILDREN, (Participant, Milestone, FundsInPlace, Figure, FollowUp), strict=True))
+        models = dict(
+            zip(
+                self.CHILDREN,
+                (Participant, Milestone, FundsInPlace, Figure, FollowUp, Commitment, CommitmentObservation),
+                strict=True,
+            )
+        )
+        # The project a record lies under (an observation's, through its commitment).
+        project_of = {CommitmentObservation: "commitment__project__slug"}
         self.children = {
-            name: [{"project": slug, "key": str(pk)} for pk, slug in model.objects.values_list("pk", "project__slug")]
+            name: [
+                {"project": slug, "key": str(pk)}
+                for pk, slug in model.objects.values_list("pk", project_of.get(model, "project__slug"))
+            ]
             for name, model in models.items()
         }
 

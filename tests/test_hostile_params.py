@@ -27,6 +27,8 @@ from projects.models import Project
 from regions.models import Region
 from sources.models import Citation, Source
 from tests.factories import (
+    CommitmentFactory,
+    CommitmentObservationFactory,
     FigureFactory,
     FollowUpFactory,
     FundsInPlaceFactory,
@@ -99,7 +101,9 @@ def world(admin_user) -> dict[str, Any]:
         "funds-in-place": FundsInPlaceFactory(project=project),
         "figures": FigureFactory(project=project),
         "follow-ups": FollowUpFactory(project=project),
+        "commitments": CommitmentFactory(project=project),
     }
+    children["commitment-observations"] = CommitmentObservationFactory(commitment=children["commitments"])
     keys = {
         "regions": "331181",
         "industries": project.industries.order_by("code").first().code,

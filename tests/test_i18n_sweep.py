@@ -39,6 +39,7 @@ from accounts.models import RegionAssignment
 from projects.models import Project
 from regions.models import Region
 from tests.factories import (
+    CommitmentObservationFactory,
     FollowUpFactory,
     FundsInPlaceFactory,
     ProjectWarningFactory,
@@ -235,6 +236,7 @@ def rows(article, django_db_blocker):
             snoozed_by=officer,
             evidence={"signed_on": "2024-07", "counted_from": "2024-07-31", "months": 12, "source": "milestone"},
         )
+        CommitmentObservationFactory(commitment__project=project)
         yield
         transaction.set_rollback(True)
 

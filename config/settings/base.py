@@ -105,6 +105,7 @@ LOCAL_APPS = [
     "figures",
     "indicators",
     "oversight",
+    "commitments",
     "dashboard",
     "ratelimits",
     "exports",
@@ -362,6 +363,8 @@ SPECTACULAR_SETTINGS = {
         "CurrencyEnum": "core.choices.CURRENCY_CHOICES",
         "WarningLevelEnum": "oversight.rules.Level",
         "WarningRuleCodeEnum": "oversight.rules.RuleCode",
+        "CommitmentKindEnum": "commitments.models.CommitmentKind",
+        "CommitmentUnitEnum": "commitments.models.CommitmentUnit",
     },
 }
 
