@@ -34,6 +34,8 @@ from tests.factories import (
     FundsInPlaceFactory,
     MilestoneFactory,
     ParticipantFactory,
+    ProjectWarningFactory,
+    WarningRuleFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +115,8 @@ def world(admin_user) -> dict[str, Any]:
         "indicator-definitions": "gdp-growth",
         "sources": Source.objects.order_by("id").first().slug,
         "citations": str(Citation.objects.order_by("id").first().pk),
+        "warnings": str(ProjectWarningFactory(project=project).pk),
+        "warning-rules": str(WarningRuleFactory(region=project.region).pk),
     }
     return {"keys": keys, "children": children, "token": AuthToken.objects.create(user=admin_user)[1]}
 
