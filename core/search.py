@@ -88,8 +88,9 @@ class _DocumentSearch(models.Expression):
     """`pk IN (the documents that hold the term)`, written one of two ways, each a LIKE on the normalised term.
 
     - Estimated: a term with three Latin letters or digits in a row, in a statement that wants the first rows
-      of an order (a list's first pages): the LIKE alone, which the documents' trigram index answers and whose
-      share of documents PostgreSQL estimates from the column's statistics. A common word (a tenth of all
+      of an order (a list's first pages): the LIKE alone, on lower(document), which the documents' trigram index
+      answers and whose share of documents PostgreSQL estimates from the statistics ANALYZE keeps of that index's
+      expression. A common word (a tenth of all
       projects) then gets its page by walking the list's order and testing each project's document (1,600
       tests at tier M, milliseconds) instead of taking its 19,000 matches and sorting them (250 ms); a rare
       word the other way round.
