@@ -57,6 +57,25 @@ def accepted_format(request) -> str | None:
     return getattr(getattr(request, "accepted_renderer", None), "format", None)
 
 
+def refuse_unknown_parameters(request, accepted: list[str], message=UNKNOWN_PARAMETER) -> None:
+    """400 naming each query parameter the request sends that `accepted` does not hold (`message` says which
+    ones it reads), for every view that reads query parameters.
+
+    A misspelt filter (`?regoin=331181`) ignored would answer with every record, as if it matched.
+    """
+    errors = {
+        name: [message % {"accepted": ", ".join(accepted)}] for name in request.query_params if name not in accepted
+    }
+    if (
+        "cursor" in accepted
+        and "cursor" in request.query_params
+        and api_settings.ORDERING_PARAM in request.query_params
+    ):
+        errors[api_settings.ORDERING_PARAM] = [CURSOR_ORDER]
+    if errors:
+        raise ValidationError(errors)
+
+
 class TrackerViewSet(viewsets.ModelViewSet):
     """CRUD over one model. Records are found by `lookup_fields` in order (e.g. id, then slug).
 
@@ -270,23 +289,8 @@ class TrackerViewSet(viewsets.ModelViewSet):
             names.append(api_settings.ORDERING_PARAM)
         return [*names, *self.COMMON_LIST_PARAMETERS]
 
-    def refuse_unknown_parameters(self, request, accepted: list[str]) -> None:
-        """400 naming each parameter the request sends that `accepted` does not hold.
-
-        A misspelt filter (`?regoin=331181`) ignored would answer with every record, as if it matched.
-        """
-        errors = {
-            name: [UNKNOWN_PARAMETER % {"accepted": ", ".join(accepted)}]
-            for name in request.query_params
-            if name not in accepted
-        }
-        if "cursor" in request.query_params and api_settings.ORDERING_PARAM in request.query_params:
-            errors[api_settings.ORDERING_PARAM] = [CURSOR_ORDER]
-        if errors:
-            raise ValidationError(errors)
-
     def list(self, request, *args, **kwargs):
-        self.refuse_unknown_parameters(request, self.list_parameters())
+        refuse_unknown_parameters(request, self.list_parameters())
         projection = self.projection()
         if projection is not None:
             queryset = self.filter_queryset(self.base_queryset()).only("pk")

@@ -6,7 +6,7 @@ from rest_framework import mixins, viewsets
 
 from api.csv import stream_csv
 from api.renderers import JSONRenderer
-from api.viewsets import TrackerViewSet, accepted_format
+from api.viewsets import TrackerViewSet, accepted_format, refuse_unknown_parameters
 from commitments.filters import ComplianceFilterSet
 from commitments.models import Commitment, CommitmentObservation
 from commitments.selectors import compliance
@@ -99,10 +99,9 @@ class ComplianceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     COMMON_LIST_PARAMETERS = TrackerViewSet.COMMON_LIST_PARAMETERS
     list_parameters = TrackerViewSet.list_parameters
-    refuse_unknown_parameters = TrackerViewSet.refuse_unknown_parameters
 
     def list(self, request, *args, **kwargs):
-        self.refuse_unknown_parameters(request, self.list_parameters())
+        refuse_unknown_parameters(request, self.list_parameters())
         if accepted_format(request) == "csv":
             return stream_csv(
                 self.filter_queryset(self.get_queryset()),

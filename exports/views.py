@@ -6,12 +6,12 @@ from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
 
 from api.filters import TrackerFilterBackend
 from api.renderers import JSONRenderer
+from api.viewsets import refuse_unknown_parameters
 from exports.oc4ids import VERSION, project_package
 from projects.filters import ProjectFilterSet
 from projects.models import Project
@@ -95,11 +95,7 @@ class OC4IDSExportView(GenericAPIView):
         },
     )
     def get(self, request, *args, **kwargs):
-        accepted = list(self.filterset_class.base_filters)
-        unknown = {name: [UNKNOWN_PARAMETER % {"accepted": ", ".join(accepted)}] for name in request.query_params}
-        unknown = {name: problem for name, problem in unknown.items() if name not in accepted}
-        if unknown:
-            raise ValidationError(unknown)
+        refuse_unknown_parameters(request, list(self.filterset_class.base_filters), UNKNOWN_PARAMETER)
         queryset = self.filter_queryset(self.get_queryset())
         response = StreamingHttpResponse(
             project_package(queryset, uri=request.build_absolute_uri()), content_type="application/json"

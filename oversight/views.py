@@ -14,7 +14,7 @@ from accounts.permissions import SignedInReadsPermission
 from api.conditional import etag_of
 from api.renderers import JSONRenderer
 from api.schema import error_response
-from api.viewsets import UNKNOWN_PARAMETER, TrackerViewSet, is_id
+from api.viewsets import TrackerViewSet, is_id, refuse_unknown_parameters
 from oversight.filters import ProjectWarningFilterSet, WarningRuleFilterSet
 from oversight.models import ProjectWarning, WarningRule
 from oversight.serializers import (
@@ -171,16 +171,6 @@ class _ErrorsAsJSON:
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-def _refuse_unknown_parameters(request, accepted: list[str]) -> None:
-    errors = {
-        name: [UNKNOWN_PARAMETER % {"accepted": ", ".join(accepted)}]
-        for name in request.query_params
-        if name not in accepted
-    }
-    if errors:
-        raise ValidationError(errors)
-
-
 class StageHistoryView(_ErrorsAsJSON, generics.GenericAPIView):
     """The stages a project entered and when, from its actual milestones and, where a stage has none, from the
     recorded changes of its stage; and how long it has been in the one it is in."""
@@ -208,7 +198,7 @@ class StageHistoryView(_ErrorsAsJSON, generics.GenericAPIView):
         responses={200: StageHistorySerializer, 400: error_response(400), 404: error_response(404)},
     )
     def get(self, request, *args, **kwargs):
-        _refuse_unknown_parameters(request, ["format"])
+        refuse_unknown_parameters(request, ["format"])
         history = project_stage_history(self.get_project())
         return Response(StageHistorySerializer(history).data)
 
@@ -232,7 +222,7 @@ class StageAgeingView(_ErrorsAsJSON, generics.GenericAPIView):
         responses={200: StageAgeingSerializer, 400: error_response(400), 404: error_response(404)},
     )
     def get(self, request, *args, **kwargs):
-        _refuse_unknown_parameters(request, [*self.filterset_class.base_filters, "format"])
+        refuse_unknown_parameters(request, [*self.filterset_class.base_filters, "format"])
         filterset = self.filterset_class(request.query_params, queryset=Project.objects.all(), request=request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)

@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.permissions import FollowUpPermission
-from api.viewsets import TrackerViewSet, accepted_format, is_id
+from api.viewsets import TrackerViewSet, accepted_format, is_id, refuse_unknown_parameters
 from figures.models import Figure
 from figures.serializers import FigureWriteSerializer
 from projects.filters import ProjectFilterSet
@@ -250,7 +250,7 @@ class ProjectViewSet(TrackerViewSet):
     )
     @action(detail=False, methods=["get"], url_path="summary", pagination_class=None)
     def summary(self, request):
-        self.refuse_unknown_parameters(request, ["group_by", *self.filterset_class.base_filters, "format"])
+        refuse_unknown_parameters(request, ["group_by", *self.filterset_class.base_filters, "format"])
         group_by = request.query_params.get("group_by", "")
         if group_by not in GROUPINGS:
             raise ValidationError({"group_by": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(GROUPINGS)}]})
