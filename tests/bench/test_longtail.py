@@ -20,6 +20,7 @@ from bench import floor, longtail
 from bench.compare import Endpoint, compare_answers
 from bench.run import Scenario, build_longtail_report, render_longtail, selected
 from bench.writer import Writer
+from core import search
 from projects.models import FollowUp, Project
 from tests.factories import ProjectFactory, UserFactory
 
@@ -225,3 +226,9 @@ def test_the_report_gives_each_variant_with_and_without_the_writer_its_404s_and_
     assert len(rows) == 4
     assert "| O, computed | on | 36.0 (36.0\u201336.0) | 138.00 | 552.00 | 180 (25%) |" in rows[3]
     assert rows[3].endswith("| 1.44 | 1.98 (0, 80.0) |")
+
+
+def test_the_floor_chooses_how_to_find_search_documents_by_the_same_rule_as_ours() -> None:
+    """bench/floor.py imports nothing of the app, so it repeats core.search's rule: the two must not drift."""
+    assert floor._TRIGRAM_WORD.pattern == search._TRIGRAM_WORD.pattern
+    assert floor.MAX_WALKED_OFFSET == search.MAX_WALKED_OFFSET
