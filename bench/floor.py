@@ -29,13 +29,16 @@ APPROXIMATE = ["more_than", "at_least", "less_than", "about"]
 QUERIES = {"count": 0}  # executes since start, for the harness's queries-per-request column
 COUNT_CAP = int(os.environ.get("API_COUNT_CAP") or 1000)  # as O's setting: a list counts this many rows at most
 _connection: psycopg.Connection | None = None
+# O's session settings (database.config.SESSION_OPTIONS, which imports Django; tests/bench holds them equal).
+SESSION_OPTIONS = "-c jit=off"
 
 
 def _conn() -> psycopg.Connection:
     # One connection per worker process, opened on its first request (gunicorn forks after import).
     global _connection
     if _connection is None or _connection.closed:
-        _connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+        # With O's session settings (database/config.py: JIT off), so that the floor stays a floor.
+        _connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True, options=SESSION_OPTIONS)
     return _connection
 
 

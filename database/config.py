@@ -12,6 +12,12 @@ POSTGRES_ENGINE = "django.db.backends.postgresql"
 BACKEND = "database.postgresql"
 # Executions of one statement on a connection after which psycopg prepares it (psycopg's own default).
 PREPARE_THRESHOLD = 5
+# Sent at connection start: PostgreSQL's just-in-time compilation off. JIT starts when a statement's estimated
+# cost passes `jit_above_cost` and then spends 50 to 650 ms compiling: at tier M it took 657 of the 762 ms of a
+# summary by region of the signed projects (100 ms without it). Estimates of this project's statements pass the
+# threshold while their real work takes milliseconds (the hashed subplans of the totals rule count high), so JIT
+# costs far more than it saves here. docs/operations/performance.md has the measurements.
+SESSION_OPTIONS = "-c jit=off"
 
 
 def database_config(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
@@ -34,6 +40,7 @@ def database_config(url: str, *, conn_max_age: int = 0) -> dict[str, Any]:
     options.setdefault("connect_timeout", 5)
     # A read run five times on one connection is prepared there, and planned no more (database.postgresql).
     options.setdefault("prepare_threshold", PREPARE_THRESHOLD)
+    options.setdefault("options", SESSION_OPTIONS)
     config["ENGINE"] = BACKEND
     config["TEST"] = {"NAME": f"test_{config['NAME']}"}
     return config
@@ -89,6 +96,11 @@ def pooled(
         config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": pool_max_size}
     if pooler == "pgbouncer":
         config["OPTIONS"]["prepare_threshold"] = None
+        # PgBouncer refuses a startup parameter it does not track ("unsupported startup parameter"), and
+        # would not carry it to the server connection a transaction lands on: set it on the role instead
+        # (`ALTER ROLE tracker SET jit = off`, docs/scaling.md).
+        if config["OPTIONS"].get("options") == SESSION_OPTIONS:
+            del config["OPTIONS"]["options"]
     if disable_server_side_cursors is None:
         disable_server_side_cursors = pooler == "pgbouncer"
     config["DISABLE_SERVER_SIDE_CURSORS"] = disable_server_side_cursors

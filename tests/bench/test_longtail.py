@@ -21,6 +21,7 @@ from bench.compare import Endpoint, compare_answers
 from bench.run import Scenario, build_longtail_report, render_longtail, selected
 from bench.writer import Writer
 from core import search
+from database.config import database_config
 from projects.models import FollowUp, Project
 from tests.factories import ProjectFactory, UserFactory
 
@@ -232,3 +233,8 @@ def test_the_floor_chooses_how_to_find_search_documents_by_the_same_rule_as_ours
     """bench/floor.py imports nothing of the app, so it repeats core.search's rule: the two must not drift."""
     assert floor._TRIGRAM_WORD.pattern == search._TRIGRAM_WORD.pattern
     assert floor.MAX_WALKED_OFFSET == search.MAX_WALKED_OFFSET
+
+
+def test_the_floor_connects_with_the_session_settings_of_ours() -> None:
+    """The floor's connection asks PostgreSQL for what O's ask (JIT off): the same server work for the same SQL."""
+    assert database_config("postgres://u@h/db")["OPTIONS"]["options"] == floor.SESSION_OPTIONS

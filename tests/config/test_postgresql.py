@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, connections
 from psycopg import _queries
 
-from database.config import PREPARE_THRESHOLD, database_config, pooled
+from database.config import PREPARE_THRESHOLD, SESSION_OPTIONS, database_config, pooled
 from database.postgresql.base import ALIVE_BYPASS_SECONDS
 from projects.models import Project
 from tests.factories import ProjectFactory
@@ -61,6 +61,21 @@ def test_behind_pgbouncer_nothing_is_prepared():
     assert config["OPTIONS"]["prepare_threshold"] == PREPARE_THRESHOLD
     assert pooled(config, pooler="pgbouncer")["OPTIONS"]["prepare_threshold"] is None
     assert pooled(config, pooler="psycopg")["OPTIONS"]["prepare_threshold"] == PREPARE_THRESHOLD
+
+
+def test_connections_run_without_jit_compilation():
+    """JIT compiling took longer than whole summaries (database/config.py): every connection turns it off."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+
+
+def test_behind_pgbouncer_jit_is_left_to_the_role():
+    """PgBouncer refuses startup parameters it does not track: the setting goes on the server's role."""
+    config = database_config("postgres://tracker@db:5432/tracker")
+    assert config["OPTIONS"]["options"] == SESSION_OPTIONS
+    assert "options" not in pooled(config, pooler="pgbouncer")["OPTIONS"]
+    assert pooled(config, pooler="psycopg")["OPTIONS"]["options"] == SESSION_OPTIONS
 
 
 def test_a_statement_with_more_parameters_than_the_protocol_carries_is_sent_with_its_values_inlined():
