@@ -11,6 +11,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from api.asof import PARAMETER as AS_OF
+from api.asof import AsOfMixin
+
 _FIELD_ERROR = inline_serializer(
     "FieldError",
     fields={
@@ -240,6 +243,19 @@ class TrackerAutoSchema(AutoSchema):
                     description="An `ETag` read before: if the record still has it, the answer is 304 without a body.",
                 )
             )
+        if self._offers_as_of():
+            parameters.append(
+                OpenApiParameter(
+                    AS_OF,
+                    OpenApiTypes.STR,
+                    OpenApiParameter.QUERY,
+                    description=(
+                        "The answer as the service knew it at that moment, rebuilt from the change history: a date "
+                        "(`2025-03-31`, the end of that day in the service's time zone) or a date and time "
+                        "(ISO 8601). Not in the future; JSON only."
+                    ),
+                )
+            )
         if self._has_etag():
             parameters.append(
                 OpenApiParameter(
@@ -251,6 +267,10 @@ class TrackerAutoSchema(AutoSchema):
                 )
             )
         return parameters
+
+    def _offers_as_of(self) -> bool:
+        """A read that `?as_of=` can answer as of a past moment (api.asof)."""
+        return self.method.upper() == "GET" and isinstance(self.view, AsOfMixin) and self.view.as_of_documented()
 
     def _validates_query(self) -> bool:
         if getattr(self.view, "filterset_class", None) and self.get_filter_backends():

@@ -19,6 +19,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from api.asof import PARAMETER as AS_OF
+from api.asof import AsOfMixin, has_history
 from api.conditional import (
     PreconditionFailed,
     PreconditionRequired,
@@ -76,7 +78,7 @@ def refuse_unknown_parameters(request, accepted: list[str], message=UNKNOWN_PARA
         raise ValidationError(errors)
 
 
-class TrackerViewSet(viewsets.ModelViewSet):
+class TrackerViewSet(AsOfMixin, viewsets.ModelViewSet):
     """CRUD over one model. Records are found by `lookup_fields` in order (e.g. id, then slug).
 
     With `projected`, JSON list pages and details are written by PostgreSQL from the serializers
@@ -280,7 +282,15 @@ class TrackerViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(data)
 
     # Read by every list, whatever its filters: DRF's format override and the two kinds of page.
-    COMMON_LIST_PARAMETERS = ("format", "page", "page_size", "cursor")
+    COMMON_LIST_PARAMETERS = ("format", "page", "page_size", "cursor", AS_OF)
+    # Read as of a past moment (api.asof): a list and a record, in JSON, of a model with history.
+    as_of_actions = ("list", "retrieve")
+
+    def offers_as_of(self) -> bool:
+        return super().offers_as_of() and accepted_format(self.request) != "csv"
+
+    def as_of_documented(self) -> bool:
+        return super().as_of_documented() and has_history(self.base_queryset().model)
 
     def list_parameters(self) -> list[str]:
         """The query parameters this list reads: its filters, its order, pages and the format."""

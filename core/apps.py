@@ -31,6 +31,10 @@ class CoreConfig(AppConfig):
 
         # After every migrate (a new table may have appeared), idempotently.
         post_migrate.connect(install_version_triggers, sender=self)
+        from core.asof import install_as_of_views
+
+        # The past views (`?as_of=`) follow the models' tables as they are after the migration.
+        post_migrate.connect(install_as_of_views, sender=self)
 
 
 class ChangeHistoryConfig(PGHistoryConfig):

@@ -11,6 +11,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.permissions import SignedInReadsPermission
+from api.asof import PARAMETER as AS_OF
+from api.asof import AsOfMixin
 from api.conditional import etag_of
 from api.renderers import JSONRenderer
 from api.schema import error_response
@@ -171,7 +173,7 @@ class _ErrorsAsJSON:
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-class StageHistoryView(_ErrorsAsJSON, generics.GenericAPIView):
+class StageHistoryView(AsOfMixin, _ErrorsAsJSON, generics.GenericAPIView):
     """The stages a project entered and when, from its actual milestones and, where a stage has none, from the
     recorded changes of its stage; and how long it has been in the one it is in."""
 
@@ -198,12 +200,12 @@ class StageHistoryView(_ErrorsAsJSON, generics.GenericAPIView):
         responses={200: StageHistorySerializer, 400: error_response(400), 404: error_response(404)},
     )
     def get(self, request, *args, **kwargs):
-        refuse_unknown_parameters(request, ["format"])
-        history = project_stage_history(self.get_project())
+        refuse_unknown_parameters(request, ["format", AS_OF])
+        history = project_stage_history(self.get_project(), today=self.today())
         return Response(StageHistorySerializer(history).data)
 
 
-class StageAgeingView(_ErrorsAsJSON, generics.GenericAPIView):
+class StageAgeingView(AsOfMixin, _ErrorsAsJSON, generics.GenericAPIView):
     """How long the projects have been in their current stage, per stage."""
 
     queryset = Project.objects.all()
@@ -222,8 +224,8 @@ class StageAgeingView(_ErrorsAsJSON, generics.GenericAPIView):
         responses={200: StageAgeingSerializer, 400: error_response(400), 404: error_response(404)},
     )
     def get(self, request, *args, **kwargs):
-        refuse_unknown_parameters(request, [*self.filterset_class.base_filters, "format"])
+        refuse_unknown_parameters(request, [*self.filterset_class.base_filters, "format", AS_OF])
         filterset = self.filterset_class(request.query_params, queryset=Project.objects.all(), request=request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        return Response(StageAgeingSerializer(stage_ageing(filterset.qs)).data)
+        return Response(StageAgeingSerializer(stage_ageing(filterset.qs, today=self.today())).data)

@@ -84,6 +84,12 @@ class Project(Located, TimeStampedModel, SlugFromName):
     # Kept by the database from the region and industry trees (see the fields): in no form, serializer,
     # filter or history of their own.
     derived_fields = ("region_codes", "industry_codes")
+    # As of a past moment (core.asof), worked out again by the functions the triggers use: the region codes of
+    # the region the project was in then; the industry codes of its links now (the links have no history).
+    as_of_derived = {
+        "region_codes": "projects_region_codes({row}.region_id)",
+        "industry_codes": "projects_industry_codes({row}.pgh_obj_id)",
+    }
 
     Kind = ProjectKind
     Stage = Stage

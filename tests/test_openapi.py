@@ -21,6 +21,8 @@ from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
 from rest_framework.validators import UniqueValidator
 
+from api.asof import PARAMETER as AS_OF
+from api.asof import has_history
 from api.routers import router
 from core.seed import seed_load
 from indicators.models import Observation
@@ -164,6 +166,8 @@ def test_every_list_documents_its_filters_ordering_and_both_kinds_of_pages(docum
         filterset = getattr(viewset, "filterset_class", None)
         filters = set(filterset.base_filters) if filterset else set()
         expected = filters | PAGE_PARAMETERS | {"ordering", "format"}
+        if has_history(viewset.queryset.model):
+            expected.add(AS_OF)  # a list of records with a history, read as of a past moment (api.asof)
         if documented != expected:
             problems[path] = {"undocumented": expected - documented, "not taken": documented - expected}
     assert problems == {}

@@ -60,7 +60,7 @@ def test_the_admin_login_page_is_served():
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 PATH_IN_CONTRACT = re.compile(r"`(/api/v1/[^`\s]*)`")
 # Parameters every list takes, described once for all of them on the page.
-PAGING = {"page", "page_size", "cursor", "ordering", "format"}
+PAGING = {"page", "page_size", "cursor", "ordering", "format", "as_of"}  # as_of: where records have a history
 
 
 def schema_paths() -> dict[str, dict]:
