@@ -37,21 +37,27 @@ NOT_OFFERED = _("This answer cannot be given as of a past moment: only reads of 
 
 def parse_as_of(value: str) -> dt.datetime:
     """The moment `value` names (the end of the day for a date), or ValidationError."""
-    value = value.strip()
     try:
-        day = parse_date(value)
-        moment = parse_datetime(value) if day is None else None
-    except ValueError:
-        day = moment = None
-    if day is not None:
-        moment = dt.datetime.combine(day, dt.time.max)
+        moment = _moment(value.strip())
+    except (ValueError, OverflowError):  # not a date, or one beyond what a datetime holds in UTC
+        moment = None
     if moment is None:
         raise ValidationError({PARAMETER: [INVALID]})
+    return moment
+
+
+def _moment(value: str) -> dt.datetime | None:
+    day = parse_date(value)
+    if day is not None:
+        # A date names its whole day: today is answered (as now), tomorrow is ahead.
+        return None if day > timezone.localdate() else timezone.make_aware(dt.datetime.combine(day, dt.time.max))
+    moment = parse_datetime(value)
+    if moment is None:
+        return None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    if (day > timezone.localdate()) if day is not None else (moment > timezone.now()):
-        raise ValidationError({PARAMETER: [INVALID]})
-    return moment
+    # Compared in UTC, which raises OverflowError for a moment too close to year 1 or 9999 to convert.
+    return None if moment.astimezone(dt.UTC) > timezone.now() else moment
 
 
 def has_history(model: type[models.Model]) -> bool:

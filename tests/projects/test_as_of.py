@@ -95,7 +95,16 @@ def test_a_date_means_the_end_of_that_day():
 
 
 @pytest.mark.parametrize(
-    "value", ["yesterday", "2025-13-01", "2025-02-30T00:00:00", "", (timezone.localdate() + dt.timedelta(days=1))]
+    "value",
+    [
+        "yesterday",
+        "2025-13-01",
+        "2025-02-30T00:00:00",
+        "",
+        "0001-01-01T00:00:00+23:59",
+        "9999-12-31",
+        timezone.localdate() + dt.timedelta(days=1),
+    ],
 )
 def test_a_moment_that_is_no_date_or_lies_ahead_is_refused(value):
     response = client_for().get(LIST, {"as_of": str(value)})
