@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from commitments.models import CommitmentKind
 from core.admin import TrackerModelAdmin
 from oversight.models import ProjectWarning, WarningRule
 from projects.models import Stage
@@ -30,6 +31,9 @@ EVIDENCE_LABELS = {
     "entered_on": _("entered on"),
     "source": _("known from"),
     "days_in_stage": _("days in the stage"),
+    "breaches": _("breaches"),
+    "kinds": _("commitments"),
+    "periods": _("periods"),
 }
 SOURCES = {"milestone": _("milestone"), "history": _("change history"), "created": _("the day it was recorded")}
 
@@ -41,6 +45,10 @@ def evidence_value(key: str, value) -> str:
         return str(Stage(value).label)
     if key == "source":
         return str(SOURCES.get(value, value))
+    if key == "kinds":
+        return "、".join(str(CommitmentKind(kind).label) if kind in CommitmentKind.values else kind for kind in value)
+    if key == "periods":
+        return "、".join(value)
     return str(value)
 
 

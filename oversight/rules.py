@@ -5,7 +5,8 @@ rule (`WarningRule`); a project is judged by the rule of the nearest region abov
 sets one, else by the default below. The defaults are the published city rules of issue 22: Weinan's 项目体检
 (signed, not started after 12 months; started, no funds in place for 3 consecutive months; started more than
 6 months with funds in place under 15 % of the agreed amount), Yinchuan's slipped start (yellow, red after 3
-months), and two the bureau's staff asked for (no follow-up in 90 days; more than 365 days in one stage).
+months), two the bureau's staff asked for (no follow-up in 90 days; more than 365 days in one stage), and the
+breach of an investment agreement's commitment (履约监管, issue 23: a period whose verdict is `breach`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class RuleCode(models.TextChoices):
     START_SLIPPED = "start_slipped", _("planned start slipped")
     NO_FOLLOW_UP = "no_follow_up", _("no follow-up")
     STALLED_IN_STAGE = "stalled_in_stage", _("too long in one stage")
+    COMMITMENT_BREACHED = "commitment_breached", _("commitment breached")
 
 
 # The typed parameters a rule may carry; each code reads some of them (PARAMETERS).
@@ -56,6 +58,7 @@ DEFAULTS: dict[str, Default] = {
     RuleCode.START_SLIPPED: Default(Level.YELLOW, red_after_months=3),
     RuleCode.NO_FOLLOW_UP: Default(Level.YELLOW, days=90),
     RuleCode.STALLED_IN_STAGE: Default(Level.YELLOW, days=365),
+    RuleCode.COMMITMENT_BREACHED: Default(Level.RED),
 }
 
 # The parameters each code reads: a rule states exactly these (a check constraint per code).

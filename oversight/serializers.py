@@ -50,6 +50,17 @@ class EvidenceSerializer(serializers.Serializer):
         help_text="Too long in one stage: known from a milestone, the history, or the record's creation.",
     )
     days_in_stage = serializers.IntegerField(allow_null=True, help_text="Too long in one stage: the days so far.")
+    breaches = serializers.IntegerField(
+        allow_null=True, help_text="Commitment breached: the periods (or dates) whose verdict is breach."
+    )
+    kinds = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, help_text="Commitment breached: the kinds of commitment."
+    )
+    periods = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="Commitment breached: the periods (`2024`, `2024Q3`), or the due dates of date commitments.",
+    )
 
 
 class ProjectWarningSerializer(serializers.ModelSerializer):

@@ -155,7 +155,14 @@ def hits_sql() -> tuple[str, dict[str, Any]]:
     months = "make_interval(months => s.months::int)"
     sql = f"""
     WITH rs AS ({settings_sql}),
-    {_facts_sql()}
+    {_facts_sql()},
+    breached AS (
+        -- The commitments' verdicts as they stand today (commitments.models.Compliance): at every stage, since
+        -- a commitment is checked when the project produces too (达产复核).
+        SELECT project_id, count(*) AS breaches, array_agg(DISTINCT kind ORDER BY kind) AS kinds,
+               array_agg(DISTINCT COALESCE(period, due_on::text) ORDER BY COALESCE(period, due_on::text)) AS periods
+        FROM commitments_compliance WHERE status = 'breach' GROUP BY project_id
+    )
     SELECT f.id AS project_id, '{RuleCode.SIGNED_NOT_STARTED}' AS rule, s.level, s.rule_id,
         jsonb_build_object('signed_on', f.signed_typed, 'counted_from', f.signed_end, 'months', s.months) AS evidence
     FROM facts f {_rule(RuleCode.SIGNED_NOT_STARTED)}
@@ -200,6 +207,11 @@ def hits_sql() -> tuple[str, dict[str, Any]]:
                            'days_in_stage', %(today)s - f.stage_entered_end, 'days', s.days)
     FROM facts f {_rule(RuleCode.STALLED_IN_STAGE)}
     WHERE f.rank < {LAST_RANK} AND %(today)s - f.stage_entered_end > s.days
+    UNION ALL
+    SELECT f.id, '{RuleCode.COMMITMENT_BREACHED}', s.level, s.rule_id,
+        jsonb_build_object('breaches', b.breaches, 'kinds', b.kinds, 'periods', b.periods)
+    FROM facts f {_rule(RuleCode.COMMITMENT_BREACHED)}
+    JOIN breached b ON b.project_id = f.id
     """
     return sql, params
 
