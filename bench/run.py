@@ -354,6 +354,7 @@ def longtail_scenarios(conn: psycopg.Connection, directory: Path) -> list[Scenar
         ("lt_summary", "summary", ("F", "O"), longtail.summary_urls(vocab, count, seed), 40),
         ("lt_detail", "record", ("F", "O"), longtail.detail_urls(vocab, details, seed), 40),
         ("lt_search", "list", ("F", "O"), longtail.search_urls(vocab, count, seed), 60),
+        ("lt_ageing", "summary", ("O",), longtail.analytics_urls(longtail.AGEING_PATH, vocab, count, seed), 10),
     ]
     directory.mkdir(parents=True, exist_ok=True)
     return [
@@ -523,7 +524,7 @@ def selected(endpoints: list[Endpoint]) -> tuple[list[Endpoint], list[str]]:
     return endpoints, scenarios
 
 
-LONGTAIL_SCENARIOS = ("lt_list", "lt_summary", "lt_detail", "lt_search")
+LONGTAIL_SCENARIOS = ("lt_list", "lt_summary", "lt_detail", "lt_search", "lt_ageing")
 
 
 def main() -> int:
@@ -818,6 +819,7 @@ def build_longtail_report(
             "lists": "region (any level) 70 %, stage 50 %, industry 30 %, each independent; page 1-20 uniform",
             "summaries": "group_by region, industry, status or year; filters drawn as for the lists",
             "details": "ids drawn uniformly from every project's",
+            "analytics": "the stage ageing with filters drawn as for the lists, O alone (no floor to compare)",
             "writer": f"{writes_per_second} writes/s through O's API (3 in 4 a PATCH with If-Match, 1 a POST of a "
             "follow-up), during the timed run only",
         },
@@ -835,8 +837,8 @@ def render_longtail(tail: dict[str, Any]) -> list[str]:
         "",
         "## Long tail: many different URLs",
         "",
-        f"- lists: {settings['lists']}; summaries: {settings['summaries']}; details: {settings['details']} "
-        f"(seed {settings['seed']})",
+        f"- lists: {settings['lists']}; summaries: {settings['summaries']}; details: {settings['details']}; "
+        f"analytics: {settings.get('analytics', 'none')} (seed {settings['seed']})",
         f"- writer: {settings['writer']}",
         "- 404s are pages past a list's end, the answers they are; repeats: the share of a run's requests for a URL "
         "it had already asked for (what an answer cache can hit); O's CPU includes the writes' when the writer is on",
