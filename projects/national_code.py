@@ -112,6 +112,6 @@ def time_problem(time_code: str, today: dt.date) -> str | None:
             }
         return None
     return _(
-        "The code's first segment %(code)s is neither a year-month (YYMM, from 2001) nor a year of the "
-        "platform's first scheme (2015 to 2020)."
+        "The code's first segment %(code)s is neither a year-month since January 2020 (YYMM: 2001 and later) "
+        "nor a year of the platform's first scheme (2015 to 2020)."
     ) % {"code": time_code}
