@@ -321,6 +321,17 @@ def test_the_eligible_and_registered_filters_split_the_list_as_they_say(statisti
     assert listed("fai_eligible=true&fai_registered=false") == listed("fai_pending=true")
 
 
+def test_the_summary_counts_the_pending_projects_and_drops_one_once_it_is_entered(statistics):
+    def pending_count() -> int:
+        response = client_for().get("/api/v1/projects/summary/?group_by=status&fai_pending=true")
+        assert response.status_code == 200, response.content[:500]
+        return response.json()["totals"]["project_count"]
+
+    assert pending_count() == 2
+    Project.objects.filter(pk=statistics["pending"].pk).update(fai_registered_at=dt.date(2025, 5, 31))
+    assert pending_count() == 1
+
+
 def test_a_statistics_filter_that_is_not_true_or_false_is_a_400():
     response = client_for().get("/api/v1/projects/?fai_pending=perhaps")
 
