@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from core.choices import Qualifier
@@ -355,3 +356,39 @@ def test_the_pending_list_costs_the_same_queries_for_one_and_ten_projects(lishui
     ten = list_queries("/api/v1/projects/?fai_pending=true&fai_eligible=true")
 
     assert ten == one
+
+
+#
+# The admin
+#
+
+
+def test_the_admin_form_shows_the_code_and_the_statistics_date_in_chinese(admin_client, lishui):
+    project = ProjectFactory(region=lishui["longquan"], national_code=code("331181"))
+
+    page = admin_client.get(
+        reverse("admin:projects_project_change", args=[project.pk]), headers={"accept-language": "zh-hans"}
+    ).content.decode()
+
+    for label in ("固定资产投资统计（纳统）", "项目代码", "纳统入库日期", "2111-331181-04-01-342068"):  # noqa: RUF001
+        assert label in page, label
+
+
+def test_the_admins_pending_filter_lists_exactly_the_projects_to_enter(admin_client, statistics):
+    response = admin_client.get(reverse("admin:projects_project_changelist") + "?fai=pending")
+
+    assert {project.pk for project in response.context["cl"].result_list} == ids(statistics, "pending", "pending_too")
+
+
+def test_the_admin_form_refuses_a_code_off_the_projects_branch_on_its_field(admin_client, lishui):
+    project = ProjectFactory(region=lishui["longquan"])
+    url = reverse("admin:projects_project_change", args=[project.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and not isinstance(value, list)}
+    data |= {"region": lishui["longquan"].pk, "national_code": code("331102"), "_save": "Save"}
+    for prefix in ("participants", "milestones", "funds_in_place", "figures", "follow_ups"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+
+    response = admin_client.post(url, data)
+
+    assert "not on the branch" in str(response.context["adminform"].form.errors["national_code"])
