@@ -64,6 +64,12 @@ COUNTED = (
     f" OR p.programme_id NOT IN (SELECT s.id FROM projects_project s WHERE {STATED.format(p='s')})))"
 )
 
+# projects.models.fai_eligible: at least 5 million yuan planned (a figure or a lower bound) and started.
+FAI_ELIGIBLE = """(p.planned_investment IS NOT NULL AND p.planned_investment >= 5000000 AND p.currency = 'CNY'
+    AND p.investment_qualifier IN ('exact', 'about', 'more_than', 'at_least')
+    AND EXISTS (SELECT 1 FROM projects_milestone m WHERE m.project_id = p.id AND NOT m.is_planned
+                AND m.stage IN ('construction_started', 'in_production', 'at_capacity')))"""
+
 ROW_SELECT = f"""
 SELECT p.id, p.slug, p.name, p.name_zh, p.aliases, p.kind,
        CASE WHEN p.programme_id IS NOT NULL THEN json_build_object('id', pg.id, 'slug', pg.slug, 'name', pg.name,
@@ -72,7 +78,8 @@ SELECT p.id, p.slug, p.name, p.name_zh, p.aliases, p.kind,
        ARRAY(SELECT i.code FROM projects_project_industries pi JOIN industries_industry i ON i.id = pi.industry_id
              WHERE pi.project_id = p.id ORDER BY i.code, i.id),
        p.stage, p.stage_reason, p.planned_investment, p.currency, p.investment_qualifier,
-       {CITATION_JSON.format(column="p.investment_citation_id")}, {COUNTED},
+       {CITATION_JSON.format(column="p.investment_citation_id")}, {COUNTED}, p.national_code, {FAI_ELIGIBLE},
+       p.fai_registered_at,
        (SELECT json_build_object('id', co.id, 'slug', co.slug, 'name', co.name, 'name_zh', co.name_zh)
         FROM projects_participant x JOIN companies_company co ON co.id = x.company_id
         WHERE x.project_id = p.id AND x.role = 'lead_investor' LIMIT 1),
@@ -85,7 +92,8 @@ LEFT JOIN auth_user u ON u.id = p.tracked_by_id
 ROW_FIELDS = [
     "id", "slug", "name", "name_zh", "aliases", "kind", "programme", "region", "industries", "stage", "stage_reason",
     "planned_investment", "currency", "investment_qualifier", "investment_citation", "counts_in_totals",
-    "lead_investor", "tracked_by", "description", "created_at", "updated_at",
+    "national_code", "fai_eligible", "fai_registered_at", "lead_investor", "tracked_by", "description", "created_at",
+    "updated_at",
 ]  # fmt: skip
 
 

@@ -28,6 +28,8 @@ from projects.models import (
     ParticipantRole,
     Project,
     SearchDocument,
+    fai_eligible,
+    fai_pending,
     funds_surely_before,
 )
 from projects.resources import ProjectResource
@@ -140,6 +142,31 @@ class TrackedByFilter(admin.SimpleListFilter):
         return queryset
 
 
+class InvestmentStatisticsFilter(admin.SimpleListFilter):
+    """The investment statistics (纳统): the projects to enter (待入库), those entered, and those not eligible yet.
+
+    The same rule as the API's `fai_eligible` and `fai_pending` (projects.models.fai_eligible)."""
+
+    title = _("investment statistics (纳统)")
+    parameter_name = "fai"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pending", _("eligible, not entered (待入库)")),
+            ("registered", _("entered (已入库)")),
+            ("not_eligible", _("not eligible")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(fai_pending())
+        if self.value() == "registered":
+            return queryset.filter(fai_registered_at__isnull=False)
+        if self.value() == "not_eligible":
+            return queryset.filter(~fai_eligible())
+        return queryset
+
+
 @admin.register(Project)
 class ProjectAdmin(TrackerImportExportMixin, DocumentSearchMixin, TrackerModelAdmin):
     resource_classes = (ProjectResource,)
@@ -160,6 +187,7 @@ class ProjectAdmin(TrackerImportExportMixin, DocumentSearchMixin, TrackerModelAd
         "investment_qualifier",
         ("region__level", titled_choices_filter(_("region level"))),
         TrackedByFilter,
+        InvestmentStatisticsFilter,
     )
     # Its names, its regions', industries' and participants' (core.admin.DocumentSearchMixin): 科伦 finds Kelun's.
     search_fields = ("search_document__document",)
@@ -173,6 +201,7 @@ class ProjectAdmin(TrackerImportExportMixin, DocumentSearchMixin, TrackerModelAd
             _("Investment"),
             {"fields": ("planned_investment", "currency", "investment_qualifier", "investment_citation")},
         ),
+        (_("Investment statistics (纳统)"), {"fields": ("national_code", "fai_registered_at")}),
         (None, {"fields": ("tracked_by", "description")}),
     )
     inlines = (ParticipantInline, MilestoneInline, FundsInPlaceInline, FigureInline, FollowUpInline)

@@ -9,7 +9,18 @@ from api.filters import BooleanFilter, KeyFilter, SearchFilterSet
 from companies.models import Company
 from core.search import MAX_SEARCH_LENGTH
 from industries.filters import industry_subtree_filter
-from projects.models import Milestone, Participant, ParticipantRole, Project, ProjectKind, SearchDocument, Stage
+from projects import national_code
+from projects.models import (
+    Milestone,
+    Participant,
+    ParticipantRole,
+    Project,
+    ProjectKind,
+    SearchDocument,
+    Stage,
+    fai_eligible,
+    fai_pending,
+)
 from regions.filters import region_subtree_filter
 
 INVESTOR_ROLES = [ParticipantRole.INVESTOR, ParticipantRole.LEAD_INVESTOR]
@@ -98,6 +109,31 @@ class ProjectFilterSet(SearchFilterSet):
         help_text=_("Id or slug of a programme: its projects."),
         error_messages={"invalid_choice": _("No programme has the id or slug %(value)s.")},
     )
+    national_code = django_filters.CharFilter(
+        method="filter_national_code",
+        max_length=national_code.LENGTH,
+        help_text=_("National project code (项目代码), e.g. 2111-522323-04-01-342068: the project that has it."),
+    )
+    fai_eligible = BooleanFilter(
+        method="filter_fai_eligible",
+        help_text=_(
+            "true: only projects the fixed-asset investment statistics take in (纳统: at least 5,000,000 yuan "
+            "planned and started); false: the others."
+        ),
+    )
+    fai_registered = BooleanFilter(
+        field_name="fai_registered_at",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text=_("true: only projects entered in the investment statistics (已入库); false: those not entered."),
+    )
+    fai_pending = BooleanFilter(
+        method="filter_fai_pending",
+        help_text=_(
+            "true: only projects eligible for the investment statistics but not yet entered (待入库); false: the "
+            "others."
+        ),
+    )
 
     class Meta:
         model = Project
@@ -105,7 +141,18 @@ class ProjectFilterSet(SearchFilterSet):
         fields = [
             "region", "stage", "industry", "company", "investor", "min_investment", "max_investment",
             "has_investment", "milestone_after", "milestone_before", "milestone_stage", "kind", "programme", "search",
+            "national_code", "fai_eligible", "fai_registered", "fai_pending",
         ]  # fmt: skip
+
+    def filter_national_code(self, queryset, name, value):
+        # As the model stores it: full-width characters and a code typed without hyphens find it too.
+        return queryset.filter(national_code=national_code.normalise(value))
+
+    def filter_fai_eligible(self, queryset, name, value):
+        return queryset.filter(fai_eligible() if value else ~fai_eligible())
+
+    def filter_fai_pending(self, queryset, name, value):
+        return queryset.filter(fai_pending() if value else ~fai_pending())
 
     def filter_company(self, queryset, name, value):
         return queryset.filter(Exists(Participant.objects.filter(company=value, project_id=OuterRef("pk"))))

@@ -1,9 +1,12 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.choices import CURRENCY_CHOICES, DEFAULT_CURRENCY, DatePrecision, Qualifier
@@ -13,6 +16,7 @@ from core.fields import MoneyField, date_precision_field
 from core.models import Located, TimeStampedModel, local_name, tracked
 from core.search import document_index, document_trigram_index
 from core.slugs import SlugFromName
+from projects import national_code
 
 CURRENCIES = [code for code, _label in CURRENCY_CHOICES]
 
@@ -69,6 +73,36 @@ def counts_in_totals() -> Q:
     # its 3). Most projects have no programme and skip the lookup: a summary over every row costs the same.
     programme_states_it = Exists(Project.objects.filter(states_its_total(), pk=OuterRef("programme_id")))
     return states_its_total() | (Q(kind=ProjectKind.PROJECT) & (Q(programme__isnull=True) | ~programme_states_it))
+
+
+# The investment statistics (固定资产投资统计, 纳统) take in a project of at least 5 million yuan of planned total
+# investment once it has started construction.
+FAI_THRESHOLD = Decimal("5000000.00")
+# An exact or approximate figure of at least the threshold, or a lower bound at or above it ("more than 5
+# million"), shows the plan reaches it; an upper bound ("less than 8 million") never does.
+FAI_QUALIFIERS = [Qualifier.EXACT, Qualifier.ABOUT, Qualifier.MORE_THAN, Qualifier.AT_LEAST]
+# Started: an actual milestone of construction start or of a later stage (a project in production has started,
+# whether or not its start was recorded), as the oversight rules read it.
+STARTED_STAGES = FUNNEL[FUNNEL.index(Stage.CONSTRUCTION_STARTED) :]
+
+
+def fai_eligible() -> Q:
+    """The projects the investment statistics take in (纳统): at least 5,000,000 yuan planned (`FAI_QUALIFIERS`
+    say which figures show it; an amount in another currency is not converted, so it does not) and started (an
+    actual milestone in `STARTED_STAGES`). One expression for the API's `fai_eligible`, the list filters and the
+    admin; every part of it is true or false, never null."""
+    started = Milestone.objects.filter(project_id=OuterRef("pk"), is_planned=False, stage__in=STARTED_STAGES)
+    return Q(
+        planned_investment__isnull=False,
+        planned_investment__gte=FAI_THRESHOLD,
+        currency=DEFAULT_CURRENCY,
+        investment_qualifier__in=FAI_QUALIFIERS,
+    ) & Exists(started)
+
+
+def fai_pending() -> Q:
+    """Eligible for the investment statistics but not yet entered (待入库)."""
+    return fai_eligible() & Q(fai_registered_at__isnull=True)
 
 
 @tracked
@@ -159,6 +193,24 @@ class Project(Located, TimeStampedModel, SlugFromName):
         null=True,
         blank=True,
     )
+    # NULL when unknown, never "": the unique constraint lets any number of projects lack a code.
+    national_code = models.CharField(  # noqa: DJ001
+        verbose_name=_("national project code (项目代码)"),
+        max_length=national_code.LENGTH,
+        null=True,
+        blank=True,
+        help_text=_(
+            "The 24-character code of the national investment project online approval platform, e.g. "
+            "2111-522323-04-01-342068: year-month, GB/T 2260 region, department, type, random digits and check "
+            "character. Empty when unknown."
+        ),
+    )
+    fai_registered_at = models.DateField(
+        verbose_name=_("entered the investment statistics on (纳统入库日期)"),
+        null=True,
+        blank=True,
+        help_text=_("The day the statistics bureau took the project into the fixed-asset investment statistics."),
+    )
     # Filter keys the database keeps (projects/migrations/0012): the codes of the project's region and of every
     # region above it, and of its industries and every broader one. A list filtered by a subtree is then an
     # indexed containment test on the project's own row, with the code as the client wrote it: no join, no
@@ -228,6 +280,19 @@ class Project(Located, TimeStampedModel, SlugFromName):
                 name="projects_project_name_not_blank",
                 violation_error_message=_("A project needs a name."),
             ),
+            models.CheckConstraint(
+                condition=Q(national_code__isnull=True) | Q(national_code__regex=national_code.FORMAT),
+                name="projects_project_national_code_format",
+                violation_error_message=_(
+                    "A national project code has 24 characters in five segments: YYMM-RRRRRR-DD-PP-NNNNNN."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["national_code"],
+                name="projects_project_national_code_unique",
+                violation_error_message=_("Another project already has this national project code."),
+                violation_error_code="unique",
+            ),
         ]
         indexes = [
             # The programmes whose total stands for their projects' amounts (counts_in_totals): every total
@@ -268,6 +333,9 @@ class Project(Located, TimeStampedModel, SlugFromName):
         errors: dict[str, str] = {}
         if self.programme_id and self.programme and self.programme.kind != ProjectKind.PROGRAMME:
             errors["programme"] = _("Only a programme can contain projects.")
+        errors.update(self._national_code_errors())
+        if self.fai_registered_at and self.fai_registered_at > timezone.localdate():
+            errors["fai_registered_at"] = _("The project cannot have entered the statistics on a future day.")
         if self.pk and self.stage not in EXIT_STAGES:
             reached = derived_stage(self)
             if reached and reached != self.stage:
@@ -276,6 +344,40 @@ class Project(Located, TimeStampedModel, SlugFromName):
                 ) % {"reached": Stage(reached).label}
         if errors:
             raise ValidationError(errors)
+
+    def _national_code_errors(self) -> dict[str, str]:
+        """The code's form, its year-month and its region (projects.national_code says what is checked, and why
+        the check character is not). Empty is unknown: stored as NULL."""
+        if self.national_code is not None:
+            self.national_code = national_code.normalise(self.national_code) or None
+        if not self.national_code:
+            return {}
+        code = national_code.parse(self.national_code)
+        if code is None:
+            return {"national_code": national_code.format_problem(self.national_code)}
+        problem = national_code.time_problem(code.time, timezone.localdate())
+        if problem:
+            return {"national_code": problem}
+        from regions.models import Region
+
+        region = Region.objects.filter(code=code.region).only("path", "code", "name", "name_zh").first()
+        if region is None:
+            return {"national_code": _("No region has the code %(code)s of GB/T 2260.") % {"code": code.region}}
+        own = self.region if self.region_id else None
+        if own is not None and not (_on_branch(own.path, region.path) or _on_branch(region.path, own.path)):
+            return {
+                "national_code": _(
+                    "The code's region %(code_region)s is not on the branch of the project's region %(region)s "
+                    "(that region, one above it or one below it)."
+                )
+                % {"code_region": region, "region": own}
+            }
+        return {}
+
+
+def _on_branch(path: str, ancestor_path: str) -> bool:
+    """Whether the record at `path` is the one at `ancestor_path` or below it (materialised paths of ids)."""
+    return path == ancestor_path or path.startswith(ancestor_path + ".")
 
 
 def derived_stage(project: Project) -> str | None:

@@ -1,8 +1,9 @@
 """Projects in and out of the admin as CSV or XLSX rows (see `core.imports`)."""
 
 from django.contrib.auth import get_user_model
+from import_export import fields
 
-from core.imports import TrackerResource, key_field, keys_field, list_field
+from core.imports import NullableCharWidget, TrackerResource, day_field, key_field, keys_field, list_field
 from industries.models import Industry
 from projects.models import Project
 from regions.models import Region
@@ -15,6 +16,9 @@ class ProjectResource(TrackerResource):
     programme = key_field("programme", Project, "slug")
     region = key_field("region", Region, "code")
     industries = keys_field("industries", Industry, "code")
+    # An empty cell is no code (NULL), as the unique constraint needs: the credit code's rule (companies).
+    national_code = fields.Field(attribute="national_code", column_name="national_code", widget=NullableCharWidget())
+    fai_registered_at = day_field("fai_registered_at")
     tracked_by = key_field("tracked_by", get_user_model(), "username", get_user_model().objects.filter(is_staff=True))
 
     scope_field = "region"
@@ -35,6 +39,8 @@ class ProjectResource(TrackerResource):
             "planned_investment",
             "currency",
             "investment_qualifier",
+            "national_code",
+            "fai_registered_at",
             "tracked_by",
             "description",
             "version",

@@ -21,6 +21,7 @@ from projects.models import (
     ParticipantRole,
     Project,
     counts_in_totals,
+    fai_eligible,
 )
 from regions.serializers import region_field
 from sources.serializers import citation_field
@@ -62,6 +63,16 @@ class ProjectSerializer(ValidatedModelSerializer):
             " count)."
         ),
     )
+    fai_eligible = SQLField(
+        lambda: ExpressionWrapper(fai_eligible(), output_field=BooleanField()),
+        schema=serializers.BooleanField(),
+        help_text=(
+            "Whether the project belongs in the fixed-asset investment statistics (纳统): at least 5,000,000 CNY"
+            " planned (an exact or 'about' figure, or a lower bound such as 'more than 5 million'; an upper bound"
+            " or an amount in another currency does not show it) and started (an actual milestone of construction"
+            " start or a later stage). `fai_registered_at` says whether it has been entered (入库)."
+        ),
+    )
     lead_investor = SQLField(
         lambda: lead_investor_json(),
         schema=CompanySummarySerializer(allow_null=True),
@@ -80,9 +91,13 @@ class ProjectSerializer(ValidatedModelSerializer):
         fields = [
             "id", "slug", "name", "name_zh", "aliases", "kind", "programme", "region", "industries", "stage",
             "stage_reason", "planned_investment", "currency", "investment_qualifier", "investment_citation",
-            "counts_in_totals", "lead_investor", "tracked_by", "description", "created_at", "updated_at",
+            "counts_in_totals", "national_code", "fai_eligible", "fai_registered_at", "lead_investor", "tracked_by",
+            "description", "created_at", "updated_at",
         ]  # fmt: skip
-        read_only_fields = ["id", "counts_in_totals", "lead_investor", "created_at", "updated_at"]
+        read_only_fields = ["id", "counts_in_totals", "fai_eligible", "lead_investor", "created_at", "updated_at"]
+        # The model judges the code (projects.national_code), its uniqueness included, after normalising it: DRF's
+        # own unique check would compare the code as typed and answer with another message.
+        extra_kwargs = {"national_code": {"validators": []}}
 
 
 def lead_investor_json():

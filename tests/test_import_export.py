@@ -7,6 +7,7 @@ filtered changelist goes out as CSV or XLSX.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -350,6 +351,25 @@ def test_column_headers_may_be_the_fields_labels_in_chinese(administrator):
     content = csv_bytes([["import-chinese-headers", "Chinese headers", LIANDU]], headers=headers)
     confirm(administrator, Project, upload(administrator, Project, content))
     assert Project.objects.get(slug="import-chinese-headers").region.code == LIANDU
+
+
+def test_national_codes_and_statistics_dates_import_an_empty_code_as_none_and_a_wrong_one_on_its_column(administrator):
+    headers = ["slug", "name", "region", "national_code", "fai_registered_at"]
+    good = [
+        ["import-coded", "Coded", LIANDU, "2111-331102-04-01-342068", "2024-10-31"],
+        ["import-uncoded", "Uncoded", LIANDU, "", ""],
+    ]
+    confirm(administrator, Project, upload(administrator, Project, csv_bytes(good, headers=headers)))
+    rows = Project.objects.filter(slug__startswith="import-").order_by("slug")
+    assert [(row.national_code, row.fai_registered_at) for row in rows] == [
+        ("2111-331102-04-01-342068", dt.date(2024, 10, 31)),
+        (None, None),
+    ]
+
+    off_branch = [["import-off-branch", "Off its branch", LIANDU, "2111-331181-04-01-342069", ""]]
+    preview = upload(administrator, Project, csv_bytes(off_branch, headers=headers))
+    assert list(row_errors(preview)[1]) == ["national_code"]
+    assert "not on the branch" in row_errors(preview)[1]["national_code"][0]
 
 
 #

@@ -66,7 +66,8 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = [
             "id", "slug", "name", "name_zh", "aliases", "kind", "programme", "region", "industries", "stage",
             "stage_reason", "planned_investment", "currency", "investment_qualifier", "investment_citation",
-            "tracked_by", "description", "created_at", "updated_at", "participants", "milestones",
+            "national_code", "fai_registered_at", "tracked_by", "description", "created_at", "updated_at",
+            "participants", "milestones",
         ]  # fmt: skip
 
 

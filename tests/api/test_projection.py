@@ -59,6 +59,8 @@ def full_project() -> Project:
         stage_reason="签约后暂缓",
         investment_citation=CitationFactory(quote=AWKWARD),
         tracked_by=StaffUserFactory(username="zhang.wei"),
+        national_code="2111-331181-04-01-342068",
+        fai_registered_at=dt.date(2024, 10, 31),
         description="第一\t第二",
     )
     project.industries.set([IndustryFactory(), IndustryFactory()])
@@ -66,6 +68,8 @@ def full_project() -> Project:
     ParticipantFactory(project=project, role=Participant.Role.LEAD_INVESTOR, company=CompanyFactory(name_zh="科伦"))
     ParticipantFactory(project=project, share=Decimal("12.50"), citation=citation, note="第一")
     MilestoneFactory(project=project, stage=Project.Stage.SIGNED, date=dt.date(2024, 7, 1), citation=citation)
+    # Started, and more than 5 million yuan: `fai_eligible` is true.
+    MilestoneFactory(project=project, stage=Project.Stage.CONSTRUCTION_STARTED, date=dt.date(2024, 9, 1))
     FundsInPlaceFactory(project=project, amount=Decimal("0.10"), citation=citation)
     FigureFactory(project=project, value=Decimal("-3.2500"), unit=Figure.Unit.PERCENT, citation=citation)
     FollowUpFactory(project=project, author=StaffUserFactory(), next_step_due=dt.date(2025, 1, 2))

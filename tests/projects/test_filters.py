@@ -28,7 +28,8 @@ ALL_SEEDED = {KELUN, BAIQIAO, BAIQIAO_1, BAIQIAO_2, QINGTIAN, SONGYANG, SEMICOND
 
 DOCUMENTED_FILTERS = [
     "region", "stage", "industry", "company", "investor", "min_investment", "max_investment", "has_investment",
-    "milestone_after", "milestone_before", "milestone_stage", "kind", "programme", "search",
+    "milestone_after", "milestone_before", "milestone_stage", "kind", "programme", "search", "national_code",
+    "fai_eligible", "fai_registered", "fai_pending",
 ]  # fmt: skip
 
 
