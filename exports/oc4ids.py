@@ -74,6 +74,8 @@ INDUSTRY_SCHEMES = {"gbt4754": "GB/T 4754-2017", "chain": "CN-LOCAL-INDUSTRY-CHA
 # The organisation identifier scheme of the unified social credit code (org-id.guide: CN-USCC).
 CREDIT_CODE_SCHEME = "CN-USCC"
 IDENTIFIER_SCHEME = "tracker-slug"
+# The national project code of the investment project online approval platform (项目代码, GB/T 40058-2021).
+NATIONAL_CODE_SCHEME = "CN-NATIONAL-PROJECT-CODE"
 
 QUALIFIER_WORDS = {
     Qualifier.EXACT: "exactly",
@@ -155,7 +157,10 @@ def project_release(project: Project) -> dict[str, Any]:
         "id": project_id(project.pk),
         "updated": date_time(project.updated_at),
         "language": "en",
-        "identifiers": [{"id": project.slug, "scheme": IDENTIFIER_SCHEME}],
+        "identifiers": [
+            {"id": project.slug, "scheme": IDENTIFIER_SCHEME},
+            *([{"id": project.national_code, "scheme": NATIONAL_CODE_SCHEME}] if project.national_code else []),
+        ],
         "title": project.name,
         "description": project_description(project, milestones),
         "status": project_status(project, milestones),

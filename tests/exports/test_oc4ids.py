@@ -177,6 +177,18 @@ def test_the_list_s_filters_choose_the_projects():
     assert package["uri"].endswith(f"?region={county.code}")
 
 
+def test_the_national_project_code_is_an_identifier_after_the_slug():
+    county = RegionFactory()
+    coded = ProjectFactory(region=county, national_code=f"2111-{county.code}-04-01-342068")
+    ProjectFactory(region=county)
+
+    package = export(region=county.code)[2]
+
+    identifiers = {p["identifiers"][0]["id"]: p["identifiers"] for p in package["projects"]}
+    assert identifiers[coded.slug][1] == {"id": coded.national_code, "scheme": "CN-NATIONAL-PROJECT-CODE"}
+    assert [len(ids) for ids in identifiers.values()].count(1) == 1  # no code, no second identifier
+
+
 def test_an_unknown_parameter_or_a_bad_filter_is_a_json_400():
     response = client_for().get(EXPORT, {"regoin": "331181"})
     assert response.status_code == 400
