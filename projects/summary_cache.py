@@ -131,7 +131,14 @@ def release() -> str:
 
 
 def summary_cache_key(params: Any, group_by: str) -> str:
-    """The key of a summary request: `group_by`, the list filters it passes, the language, the code.
+    """The key of a summary request: `group_by`, the list filters it passes, the language, the code."""
+    return answer_key("summary", params, group_by)
+
+
+def answer_key(kind: str, params: Any, *material: Any) -> str:
+    """The key of an answer of `kind` over the project list's filters (a summary, an analytics answer): the
+    language, `material` (what else the answer depends on: a grouping, the day it counts to), the filters the
+    request passes, the code.
 
     Parameters that are not filters (format, page, ordering) leave the answer alone and are dropped.
     A multiple-choice filter's values are a set (stage=a&stage=b is stage=b&stage=a); any other
@@ -142,7 +149,7 @@ def summary_cache_key(params: Any, group_by: str) -> str:
         values = params.getlist(name)
         if values:
             filters[name] = sorted(set(values)) if multiple else values
-    return _key("summary", [translation.get_language(), group_by, filters])
+    return _key(kind, [translation.get_language(), *material, filters])
 
 
 @cache

@@ -123,3 +123,23 @@ def test_the_ageing_and_a_stage_history_come_as_csv_too(today):
     assert lines[0].startswith("stage,label,project_count")
     assert len(lines) == 1 + 9 + 1  # the header, a row per stage, the totals
     assert history["Content-Type"].startswith("text/csv")
+
+
+@pytest.mark.django_db(
+    transaction=True
+)  # committed writes, as two requests see them (tests/projects/test_summary_fresh.py)
+def test_the_ageing_is_kept_until_the_next_write_and_then_computed_afresh(today, django_assert_max_num_queries):
+    county = CountyFactory()
+    project = ProjectFactory(region=county, stage="signed")
+    MilestoneFactory(project=project, stage="signed", date=today - dt.timedelta(days=10))
+
+    def signed_count() -> int:
+        response = client_for().get(AGEING, {"region": county.code})
+        assert response.status_code == 200, response.content
+        return {row["stage"]: row for row in response.json()["rows"]}["signed"]["project_count"]
+
+    assert signed_count() == 1
+    with django_assert_max_num_queries(2):  # the throttle's count and the cache's lookup, nothing computed
+        assert signed_count() == 1
+    MilestoneFactory(project=ProjectFactory(region=county, stage="signed"), stage="signed", date=today)
+    assert signed_count() == 2  # fresh after the write
