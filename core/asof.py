@@ -9,8 +9,10 @@ included, against the past: the views stand in for the tables, and tables withou
 project to its industries, the search documents, the caches) are read as they are now.
 
 What a view cannot know, it takes from now, and says so here:
-- a row changed before the history began (or loaded with triggers off) has no snapshot: it counts with its
-  current values from its `created_at` on (from always, for a table without one);
+- a row never changed since the history began (or loaded with triggers off) has no snapshot: it counts with
+  its current values from its `created_at` on (from always, for a table without one);
+- a row created before the history began and changed since has snapshots of its changes only (a snapshot holds
+  the values after the change): before its first one it is absent, its values then being unknown;
 - the columns the database derives (`derived_fields`) are not in the history: a model may say how to work
   one out again (`as_of_derived`, e.g. a project's region codes from its region then); otherwise its current
   value is read.
