@@ -276,6 +276,11 @@ class SigningEvent(Located, TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.date.isoformat()})"
 
+    @property
+    def member_projects(self) -> list:
+        """The projects signed at the event, by name (from the prefetched memberships, if any)."""
+        return sorted((m.project for m in self.memberships.all()), key=lambda project: (project.name, project.pk))
+
 
 @tracked
 class SigningEventProject(Located, TimeStampedModel):
@@ -314,10 +319,12 @@ class SigningEventProject(Located, TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
-        if self.event_id and self.project_id and not _within(self.project.region.path, self.event.region.path):
-            raise ValidationError(
-                {"project": _("The project lies outside the region that held the signing event.")}
-            )
+        # In the admin the event may be new (unsaved): its region is what counts.
+        event = self.event if self.event_id or "event" in self._state.fields_cache else None
+        if event is None or event.region_id is None or self.project_id is None:
+            return
+        if not _within(self.project.region.path, event.region.path):
+            raise ValidationError({"project": _("The project lies outside the region that held the signing event.")})
 
 
 def _within(path: str, ancestor: str) -> bool:
