@@ -91,8 +91,8 @@ def funnel_sql(ids_sql: str, cohort: str) -> str:
         else "LEFT JOIN oversight_signingevent e ON false"
     )
     return f"""
-    WITH ids AS MATERIALIZED ({ids_sql}),
-    entries AS ({stage_entries_sql("SELECT i.id FROM ids AS i(id)", "%(tz)s")}),
+    WITH ids(id) AS MATERIALIZED ({ids_sql}),
+    entries AS ({stage_entries_sql("SELECT id FROM ids", "%(tz)s")}),
     reached AS (
         SELECT project_id,
             max(projects_stage_rank(stage)) AS rank,
