@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import Count
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _

@@ -307,12 +307,12 @@ class FunnelView(_ErrorsAsJSON, generics.GenericAPIView):
         "per cohort (`cohort`: the year or quarter of the signing, or the signing event), then the totals: how many "
         "were signed, are performing (履约: landed or further, neither on hold nor cancelled), started (开工), went "
         "into production (投产) and reached design capacity (达产), how many are cancelled or on hold; the agreed "
-        "investment and the funds in place (CNY; `..._includes_bounds` when a 'more than' or other bound went in: a "
-        "lower bound); 履约率, 开工率 and 资金到位率 as decimals with four places (null when the denominator is 0); the "
-        "days from signing to the start (median, 75th percentile); and stage-to-stage conversion from signing on, "
+        "investment and the funds in place (CNY; `..._includes_bounds` when a 'more than' or other bound went in: "
+        "a lower bound); 履约率, 开工率 and 资金到位率 as decimals with four places (null when the denominator is 0); "
+        "the days from signing to the start (median, 75th percentile); and stage-to-stage conversion from signing on, "
         "read from the stage history, not the current stage. A project counts once, in one cohort; cancelled and "
         "on-hold projects stay in every denominator. A signed project with no signing date (or at no signing "
-        "event) is in the row whose key is null. See docs/api.md, \"Conversion by cohort\".",
+        'event) is in the row whose key is null. See docs/api.md, "Conversion by cohort".',
         parameters=[
             OpenApiParameter(
                 "cohort",
