@@ -286,9 +286,10 @@ class SigningEventViewSet(TrackerViewSet):
 
     def perform_update(self, serializer) -> None:
         projects = serializer.validated_data.pop("member_projects", None)
+        super().perform_update(serializer)  # the event first: its region is the one the projects must lie in
         if projects is not None:
             signing_event_set_projects(event=serializer.instance, projects=projects)
-        super().perform_update(serializer)
+            self._reload(serializer)
 
 
 class FunnelView(_ErrorsAsJSON, generics.GenericAPIView):
