@@ -87,7 +87,8 @@ def test_a_project_is_signed_at_one_event_at_most_and_within_the_event_s_region(
     assert response.status_code == 400
     messages = error_of(response)["fields"]["projects"]
     assert len(messages) == 2
-    assert "outside" in messages[0]["message"] and "already" in messages[1]["message"]
+    assert "outside" in messages[0]["message"]
+    assert "already" in messages[1]["message"]
     assert not event.memberships.exists()
 
 
