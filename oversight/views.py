@@ -329,9 +329,10 @@ class FunnelView(_ErrorsAsJSON, generics.GenericAPIView):
     def get(self, request, *args, **kwargs):
         refuse_unknown_parameters(request, ["cohort", *self.filterset_class.base_filters, "format"])
         cohort = request.query_params.get("cohort", "")
-        if cohort not in COHORTS:
-            raise ValidationError({"cohort": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(COHORTS)}]})
         filterset = self.filterset_class(request.query_params, queryset=Project.objects.all(), request=request)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
+        errors = {} if filterset.is_valid() else dict(filterset.errors)
+        if cohort not in COHORTS:
+            errors["cohort"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(COHORTS)}]
+        if errors:
+            raise ValidationError(errors)
         return Response(FunnelSerializer(conversion_by_cohort(filterset.qs, cohort=cohort)).data)
