@@ -92,7 +92,7 @@ def funnel_sql(ids_sql: str, cohort: str) -> str:
     )
     return f"""
     WITH ids(id) AS MATERIALIZED ({ids_sql}),
-    entries AS ({stage_entries_sql("SELECT id FROM ids", "%(tz)s")}),
+    entries AS ({stage_entries_sql("SELECT id FROM ids", "%s")}),
     reached AS (
         SELECT project_id,
             max(projects_stage_rank(stage)) AS rank,
@@ -143,10 +143,10 @@ def funnel_sql(ids_sql: str, cohort: str) -> str:
             count(*) FILTER (WHERE s.stage = '{Stage.CANCELLED}') AS cancelled,
             count(*) FILTER (WHERE s.stage = '{Stage.ON_HOLD}') AS on_hold,
             COALESCE(sum(s.planned_investment) FILTER (WHERE s.counted), 0) AS agreed_investment,
-            COALESCE(bool_or(s.investment_qualifier = ANY(%(approximate)s)) FILTER (WHERE s.counted), false)
+            COALESCE(bool_or(s.investment_qualifier = ANY(%s)) FILTER (WHERE s.counted), false)
                 AS agreed_investment_includes_bounds,
             COALESCE(sum(s.in_place) FILTER (WHERE s.counted), 0) AS funds_in_place,
-            COALESCE(bool_or(s.funds_qualifier = ANY(%(approximate)s)) FILTER (WHERE s.counted), false)
+            COALESCE(bool_or(s.funds_qualifier = ANY(%s)) FILTER (WHERE s.counted), false)
                 AS funds_in_place_includes_bounds,
             count(*) FILTER (WHERE s.planned_investment IS NULL) AS projects_without_amount,
             count({days}) AS timed,
@@ -175,12 +175,10 @@ def conversion_by_cohort(projects: QuerySet, *, cohort: str) -> dict[str, Any]:
     if cohort not in COHORTS:  # pragma: no cover - the view validates it
         raise ValueError(cohort)
     ids_sql, ids_params = projects.filter(kind=ProjectKind.PROJECT).order_by().values("pk").query.sql_with_params()
-    # The projects' query is compiled with %s placeholders; the statement's own are named.
-    named = {f"id_{n}": value for n, value in enumerate(ids_params)}
-    ids_sql = ids_sql % tuple(f"%({name})s" for name in named)
-    sql = funnel_sql(ids_sql, cohort)
+    # The placeholders in the order they appear: the projects' query, the time zone, the qualifiers twice.
+    params = [*ids_params, settings.TIME_ZONE, list(_APPROXIMATE), list(_APPROXIMATE)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, {**named, "tz": settings.TIME_ZONE, "approximate": list(_APPROXIMATE)})
+        cursor.execute(funnel_sql(ids_sql, cohort), params)
         found = cursor.fetchall()
     rows, totals = [], None
     for is_total, key, event_name, event_date, *values in found:
