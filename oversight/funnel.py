@@ -57,6 +57,8 @@ REACHED = {
 }
 CONVERSIONS = [(CONVERTING[n], CONVERTING[n + 1]) for n in range(len(CONVERTING) - 1)]
 
+# The counts of a row, in the order the answer gives them.
+COUNTS = ("signed", "performing", "landed", "started", "in_production", "at_full_production", "cancelled", "on_hold")
 RATE_PLACES = Decimal("0.0001")
 _APPROXIMATE = [*BOUND_QUALIFIERS, Qualifier.ABOUT]
 
@@ -67,11 +69,12 @@ _KEYS = {
     "signing_event": "s.event_id::text",
 }
 
+# What the statement gives per row after its key: the counts, the sums and their flags, the days' percentiles.
 _COLUMNS = (
-    "signed", "performing", "landed", "started", "in_production", "at_full_production", "cancelled", "on_hold",
-    "agreed_investment", "agreed_investment_includes_bounds", "funds_in_place", "funds_in_place_includes_bounds",
-    "projects_without_amount", "timed", "p50", "p75",
-)  # fmt: skip
+    *COUNTS,
+    *("agreed_investment", "agreed_investment_includes_bounds", "funds_in_place", "funds_in_place_includes_bounds"),
+    *("projects_without_amount", "timed", "p50", "p75"),
+)
 
 
 def funnel_sql(ids_sql: str, cohort: str) -> str:
@@ -207,8 +210,7 @@ def _row(key: str | None, label: str, counts: dict[str, Any]) -> dict[str, Any]:
     return {
         "key": key,
         "label": label,
-        **{name: counts[name] or 0 for name in ("signed", "performing", "landed", "started", "in_production")},
-        **{name: counts[name] or 0 for name in ("at_full_production", "cancelled", "on_hold")},
+        **{name: counts[name] or 0 for name in COUNTS},
         "currency": "CNY",
         "agreed_investment": Decimal(counts["agreed_investment"] or 0),
         "agreed_investment_includes_bounds": bool(counts["agreed_investment_includes_bounds"]),
