@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.serializers import KeyRelatedField, ValidatedModelSerializer
-from oversight.funnel import COHORTS, CONVERSIONS
+from oversight.funnel import COHORTS
 from oversight.models import ProjectWarning, SigningEvent, WarningRule
 from oversight.services import signing_event_membership_errors
 from projects.models import Project, Stage
@@ -212,21 +212,16 @@ class ConversionSerializer(serializers.Serializer):
     )
 
 
-def _conversions() -> dict[str, serializers.Field]:
-    return {
-        f"{before}_to_{after}": ConversionSerializer(
-            help_text=f"{Stage(before).label} → {Stage(after).label}, from the stage history."
-        )
-        for before, after in CONVERSIONS
-    }
+class StageConversionSerializer(serializers.Serializer):
+    """Stage to stage, from signing on (`oversight.funnel.CONVERSIONS`): of the projects that reached a stage, those
+    that reached the next one, read from the stage history, not the current stage."""
 
-
-StageConversionSerializer = type(
-    "StageConversionSerializer",
-    (serializers.Serializer,),
-    {"__doc__": "Stage to stage, from signing on: of the projects that reached a stage, those that reached the "
-     "next one (read from the stage history, not the current stage).", **_conversions()},
-)  # fmt: skip
+    signed_to_landed = ConversionSerializer(help_text="Signed (签约) → landed (落地).")
+    landed_to_construction_started = ConversionSerializer(help_text="Landed (落地) → construction started (开工).")
+    construction_started_to_in_production = ConversionSerializer(
+        help_text="Construction started (开工) → in production (投产)."
+    )
+    in_production_to_at_capacity = ConversionSerializer(help_text="In production (投产) → design capacity (达产).")
 
 
 class FunnelRowSerializer(serializers.Serializer):
