@@ -191,7 +191,7 @@ def conversion_by_cohort(projects: QuerySet, *, cohort: str) -> dict[str, Any]:
         else:
             rows.append(_row(key, _label(cohort, key, event_name, event_date), counts))
     if totals is None:
-        totals = _row(None, _("all signed projects"), dict.fromkeys(_COLUMNS, 0))
+        totals = _row(None, _("all signed projects"), dict.fromkeys(_COLUMNS))
     return {"cohort": cohort, "rows": rows, "totals": totals}
 
 

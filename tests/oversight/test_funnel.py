@@ -180,6 +180,7 @@ def test_a_rate_is_null_when_its_denominator_is_0(county):
     assert (totals["signed"], totals["start_rate"], totals["performance_rate"], totals["funds_rate"]) == (
         0, None, None, None,
     )  # fmt: skip
+    assert totals["days_signed_to_started"] == {"projects": 0, "p50": None, "p75": None}
 
 
 def test_a_signed_project_without_a_signing_date_is_in_the_row_without_a_key_and_in_the_totals(county):
