@@ -53,6 +53,9 @@ EDITOR_MODELS = {
     "indicators.observation",
     # Snoozing and resolving the warnings of their regions' projects; the rules are the bureau's.
     "oversight.projectwarning",
+    # The signing events their regions held, and the projects signed at them.
+    "oversight.signingevent",
+    "oversight.signingeventproject",
     "commitments.commitment",
     "commitments.commitmentobservation",
 }

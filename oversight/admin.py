@@ -1,13 +1,14 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import CommitmentKind
-from core.admin import TrackerModelAdmin
-from oversight.models import ProjectWarning, WarningRule
+from core.admin import TrackerInline, TrackerModelAdmin
+from oversight.models import ProjectWarning, SigningEvent, SigningEventProject, WarningRule
 from projects.models import Stage
 
 # What each piece of a warning's evidence is called (oversight.services.hits_sql writes them).
@@ -128,3 +129,37 @@ class ProjectWarningAdmin(TrackerModelAdmin):
         if {"snoozed_until", "snooze_reason"} & set(form.changed_data):
             obj.snoozed_by = request.user if obj.snoozed_until else None
         super().save_model(request, obj, form, change)
+
+
+class SigningEventProjectInline(TrackerInline):
+    """The projects signed at the event: each in the event's region or below it, and at no other event."""
+
+    model = SigningEventProject
+    fields = ("project",)
+    autocomplete_fields = ("project",)
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event__region", "project__region")
+
+
+@admin.register(SigningEvent)
+class SigningEventAdmin(TrackerModelAdmin):
+    """Signing events (签约活动), the cohorts of the conversion funnel, with the projects signed at each."""
+
+    list_display = ("name", "date", "region", "project_count")
+    list_filter = ("date",)
+    list_select_related = ("region",)
+    search_fields = ("name", "region__name", "region__name_zh", "region__code")
+    autocomplete_fields = ("region",)
+    date_hierarchy = "date"
+    fields = ("name", "date", "region", "note")
+    inlines = (SigningEventProjectInline,)
+    history_title_fields = ("name", "date")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    @admin.display(description=_("projects"), ordering="member_count")
+    def project_count(self, obj) -> int:
+        return obj.member_count

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from api.filters import BooleanFilter, CodeFilter
-from oversight.models import ProjectWarning, WarningRule
+from oversight.models import ProjectWarning, SigningEvent, WarningRule
 from oversight.rules import Level, RuleCode
 from projects.models import Stage
 from regions.filters import region_subtree_filter
@@ -70,3 +70,19 @@ class WarningRuleFilterSet(django_filters.FilterSet):
     class Meta:
         model = WarningRule
         fields = ["region", "code", "level", "is_active"]
+
+
+class SigningEventFilterSet(django_filters.FilterSet):
+    region = region_subtree_filter(
+        path_field="region__path", help_text=_("Region code: events held in it or in a region below it.")
+    )
+    date_after = django_filters.DateFilter(
+        field_name="date", lookup_expr="gte", help_text=_("Held on or after this day (YYYY-MM-DD).")
+    )
+    date_before = django_filters.DateFilter(
+        field_name="date", lookup_expr="lte", help_text=_("Held on or before this day (YYYY-MM-DD).")
+    )
+
+    class Meta:
+        model = SigningEvent
+        fields = ["region", "date_after", "date_before"]

@@ -230,3 +230,102 @@ class ProjectWarning(Located, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.project}: {self.get_rule_display()} ({self.get_level_display()})"
+
+
+#
+# Signing events: the cohorts of the funnel (issue 22, item 3)
+#
+
+
+@tracked
+class SigningEvent(Located, TimeStampedModel):
+    """A signing ceremony (签约仪式, 集中签约活动) a region held on a day, at which projects were signed together: Gansu
+    reports conversion per such event (a cohort). The projects signed at it are its members (`SigningEventProject`),
+    each a member of one event at most."""
+
+    located_by = ("region",)
+
+    name = models.CharField(verbose_name=_("name"), max_length=300)
+    date = models.DateField(verbose_name=_("date"), help_text=_("The day of the signing."))
+    region = models.ForeignKey(
+        to="regions.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="signing_events",
+        help_text=_("The region that held it: its projects lie in this region or below it."),
+    )
+    note = models.TextField(verbose_name=_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-date", "name", "id"]
+        verbose_name = _("signing event")
+        verbose_name_plural = _("signing events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "name", "date"],
+                name="oversight_signingevent_unique_region_name_date",
+                violation_error_message=_("This region already has a signing event of this name on this day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(name__regex=r"\S"),
+                name="oversight_signingevent_name_not_blank",
+                violation_error_message=_("A signing event needs a name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date.isoformat()})"
+
+    @property
+    def member_projects(self) -> list:
+        """The projects signed at the event, by name (from the prefetched memberships, if any)."""
+        return sorted((m.project for m in self.memberships.all()), key=lambda project: (project.name, project.pk))
+
+
+@tracked
+class SigningEventProject(Located, TimeStampedModel):
+    """A project signed at a signing event. A project is signed once: it belongs to one event at most (the database
+    keeps it so), and it lies in the event's region or below it (`oversight.services.signing_event_set_projects`)."""
+
+    located_by = ("event",)
+
+    event = models.ForeignKey(
+        to="oversight.SigningEvent",
+        verbose_name=_("signing event"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    project = models.ForeignKey(
+        to="projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="signing_memberships",
+    )
+
+    class Meta:
+        ordering = ["event_id", "project_id"]
+        verbose_name = _("project signed at an event")
+        verbose_name_plural = _("projects signed at the event")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                name="oversight_signingeventproject_one_event_per_project",
+                violation_error_message=_("This project was signed at another signing event already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event}: {self.project}"
+
+    def clean(self) -> None:
+        super().clean()
+        # In the admin the event may be new (unsaved): its region is what counts.
+        event = self.event if self.event_id or "event" in self._state.fields_cache else None
+        if event is None or event.region_id is None or self.project_id is None:
+            return
+        if not _within(self.project.region.path, event.region.path):
+            raise ValidationError({"project": _("The project lies outside the region that held the signing event.")})
+
+
+def _within(path: str, ancestor: str) -> bool:
+    return path == ancestor or path.startswith(f"{ancestor}.")

@@ -430,3 +430,53 @@ def red_yellow_list(*, region_code: str = "", limit: int = 50) -> dict[str, Any]
     )
     tables = [("active", list(rows.exclude(on_hold)[:limit])), ("on_hold", list(rows.filter(on_hold)[:limit]))]
     return {"tables": tables, **counts}
+
+
+#
+# Signing events (issue 22, item 3)
+#
+
+
+def signing_event_membership_errors(*, region, projects, event_id: int | None) -> list[str]:
+    """Why `projects` cannot all be the projects signed at the event `event_id` (None: a new one) held by `region`:
+    each must lie in the region or below it, and none may have been signed at another event."""
+    from oversight.models import SigningEventProject
+
+    errors = []
+    outside = [p for p in projects if not (p.region.path == region.path or p.region.path.startswith(f"{region.path}."))]
+    errors += [
+        _("%(project)s lies outside %(region)s, which held the signing event.") % {"project": p, "region": region}
+        for p in outside
+    ]
+    elsewhere = (
+        SigningEventProject.objects.filter(project__in=projects)
+        .exclude(event_id=event_id)
+        .select_related("project", "event")
+    )
+    errors += [
+        _("%(project)s was signed at %(event)s already.") % {"project": m.project, "event": m.event} for m in elsewhere
+    ]
+    return errors
+
+
+@transaction.atomic
+def signing_event_set_projects(*, event, projects) -> None:
+    """Make `projects` exactly the projects signed at `event`: memberships of the others go, new ones are made, after
+    `signing_event_membership_errors` found none (a few statements, however many projects). A change of the list
+    raises the event's version, so its ETag changes too."""
+    from django.core.exceptions import ValidationError
+
+    from oversight.models import SigningEventProject
+
+    errors = signing_event_membership_errors(region=event.region, projects=projects, event_id=event.pk)
+    if errors:
+        raise ValidationError({"projects": errors})
+    wanted = {project.pk: project for project in projects}
+    current = set(event.memberships.values_list("project_id", flat=True))
+    removed = current - set(wanted)
+    added = [wanted[pk] for pk in wanted if pk not in current]
+    if removed:
+        event.memberships.filter(project_id__in=removed).delete()
+    SigningEventProject.objects.bulk_create([SigningEventProject(event=event, project=p) for p in added])
+    if removed or added:
+        event.save(update_fields=["updated_at"])

@@ -1,4 +1,4 @@
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -17,17 +17,27 @@ from api.conditional import etag_of
 from api.renderers import JSONRenderer
 from api.schema import error_response
 from api.viewsets import TrackerViewSet, is_id, refuse_unknown_parameters
-from oversight.filters import ProjectWarningFilterSet, WarningRuleFilterSet
-from oversight.models import ProjectWarning, WarningRule
+from oversight.filters import ProjectWarningFilterSet, SigningEventFilterSet, WarningRuleFilterSet
+from oversight.funnel import COHORTS, conversion_by_cohort
+from oversight.models import ProjectWarning, SigningEvent, SigningEventProject, WarningRule
 from oversight.serializers import (
+    FunnelSerializer,
     ProjectWarningSerializer,
     ResolveSerializer,
+    SigningEventDetailSerializer,
+    SigningEventSerializer,
     SnoozeSerializer,
     StageAgeingSerializer,
     StageHistorySerializer,
     WarningRuleSerializer,
 )
-from oversight.services import project_stage_history, stage_ageing, warning_resolve, warning_snooze
+from oversight.services import (
+    project_stage_history,
+    signing_event_set_projects,
+    stage_ageing,
+    warning_resolve,
+    warning_snooze,
+)
 from projects.filters import ProjectFilterSet
 from projects.models import Project, Stage
 from projects.summary_cache import answer_key, cached_answer
@@ -239,3 +249,102 @@ class StageAgeingView(AsOfMixin, _ErrorsAsJSON, generics.GenericAPIView):
         # Kept as the summaries are, until the next write to the tables they read (projects, their milestones
         # and, written with them, their history): keyed by the day the days count to, as well.
         return Response(cached_answer(answer_key("ageing", request.query_params, today.isoformat()), compute))
+
+
+#
+# Signing events and conversion by cohort (issue 22, item 3)
+#
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List signing events", description="Newest first, each with its number of projects."),
+    retrieve=extend_schema(summary="Get a signing event", description="With the projects signed at it."),
+    create=extend_schema(summary="Record a signing event"),
+    update=extend_schema(summary="Replace a signing event"),
+    partial_update=extend_schema(
+        summary="Change a signing event",
+        description="`projects`, when sent, replaces the event's list of projects: send the whole list.",
+    ),
+    destroy=extend_schema(
+        summary="Delete a signing event",
+        description="Refused with 409 while projects belong to it: empty its `projects` first.",
+    ),
+)
+class SigningEventViewSet(TrackerViewSet):
+    """Signing events (签约活动): a region's ceremony on a day at which projects were signed together, the cohorts of
+    `/api/v1/analytics/funnel/?cohort=signing_event`. A project is signed at one event at most, and lies in the
+    event's region or below it. Bureau administrators write them, regional editors within their regions."""
+
+    queryset = SigningEvent.objects.order_by("-date", "name", "id")
+    serializer_class = SigningEventSerializer
+    detail_serializer_class = SigningEventDetailSerializer
+    filterset_class = SigningEventFilterSet
+    ordering_fields = ["date", "name", "created_at", "updated_at"]
+    csv_filename = "signing-events"
+
+    def base_queryset(self):
+        queryset = super().base_queryset().select_related("region").annotate(project_count=Count("memberships"))
+        if self.action not in ("list", "history"):
+            memberships = SigningEventProject.objects.select_related("project")
+            queryset = queryset.prefetch_related(Prefetch("memberships", queryset=memberships))
+        return queryset
+
+    def perform_create(self, serializer) -> None:
+        projects = serializer.validated_data.pop("member_projects", None)
+        serializer.save()
+        if projects is not None:
+            signing_event_set_projects(event=serializer.instance, projects=projects)
+        self._reload(serializer)
+
+    def perform_update(self, serializer) -> None:
+        projects = serializer.validated_data.pop("member_projects", None)
+        super().perform_update(serializer)  # the event first: its region is the one the projects must lie in
+        if projects is not None:
+            signing_event_set_projects(event=serializer.instance, projects=projects)
+            self._reload(serializer)
+
+
+class FunnelView(_ErrorsAsJSON, generics.GenericAPIView):
+    """Conversion by cohort: of the projects signed in a year, a quarter or at a signing event, how many performed,
+    started, went into production and reached design capacity, and what was agreed and what arrived."""
+
+    queryset = Project.objects.all()
+    serializer_class = FunnelSerializer
+    filterset_class = ProjectFilterSet
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="analytics_funnel",
+        summary="Conversion by cohort (the funnel)",
+        description="For the signed projects among those matching the filters (those of the project list), one row "
+        "per cohort (`cohort`: the year or quarter of the signing, or the signing event), then the totals: how many "
+        "were signed, are performing (履约: landed or further, neither on hold nor cancelled), started (开工), went "
+        "into production (投产) and reached design capacity (达产), how many are cancelled or on hold; the agreed "
+        "investment and the funds in place (CNY; `..._includes_bounds` when a 'more than' or other bound went in: "
+        "a lower bound); 履约率, 开工率 and 资金到位率 as decimals with four places (null when the denominator is 0); "
+        "the days from signing to the start (median, 75th percentile); and stage-to-stage conversion from signing on, "
+        "read from the stage history, not the current stage. A project counts once, in one cohort; cancelled and "
+        "on-hold projects stay in every denominator. A signed project with no signing date (or at no signing "
+        'event) is in the row whose key is null. See docs/api.md, "Conversion by cohort".',
+        parameters=[
+            OpenApiParameter(
+                "cohort",
+                OpenApiTypes.STR,
+                enum=list(COHORTS),
+                required=True,
+                description="signed_year, signed_quarter or signing_event.",
+            ),
+        ],
+        filters=True,
+        responses={200: FunnelSerializer, 400: error_response(400), 404: error_response(404)},
+    )
+    def get(self, request, *args, **kwargs):
+        refuse_unknown_parameters(request, ["cohort", *self.filterset_class.base_filters, "format"])
+        cohort = request.query_params.get("cohort", "")
+        filterset = self.filterset_class(request.query_params, queryset=Project.objects.all(), request=request)
+        errors = {} if filterset.is_valid() else dict(filterset.errors)
+        if cohort not in COHORTS:
+            errors["cohort"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(COHORTS)}]
+        if errors:
+            raise ValidationError(errors)
+        return Response(FunnelSerializer(conversion_by_cohort(filterset.qs, cohort=cohort)).data)

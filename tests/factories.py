@@ -21,7 +21,7 @@ from core.choices import DatePrecision, Qualifier
 from figures.models import Figure
 from indicators.models import Indicator, Observation
 from industries.models import Industry
-from oversight.models import ProjectWarning, WarningRule
+from oversight.models import ProjectWarning, SigningEvent, SigningEventProject, WarningRule
 from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
 from regions.models import ADMINISTRATIVE_LEVELS, Region
 from sources.models import Citation, Source
@@ -337,6 +337,27 @@ class ProjectWarningFactory(DjangoModelFactory):
 
     class Meta:
         model = ProjectWarning
+
+
+class SigningEventFactory(DjangoModelFactory):
+    """A city's signing ceremony (集中签约活动), with no project yet."""
+
+    name = factory.Sequence(lambda n: f"Spring investment signing {n}")
+    date = dt.date(2024, 4, 18)
+    region = factory.SubFactory(CityFactory)
+
+    class Meta:
+        model = SigningEvent
+
+
+class SigningEventProjectFactory(DjangoModelFactory):
+    """A project of the event's region signed at it."""
+
+    event = factory.SubFactory(SigningEventFactory)
+    project = factory.SubFactory(ProjectFactory, region=factory.SelfAttribute("..event.region"))
+
+    class Meta:
+        model = SigningEventProject
 
 
 #

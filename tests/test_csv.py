@@ -42,6 +42,7 @@ from tests.factories import (
     ProjectFactory,
     ProjectWarningFactory,
     RegionFactory,
+    SigningEventProjectFactory,
     StaffUserFactory,
     WarningRuleFactory,
 )
@@ -90,6 +91,7 @@ def world() -> dict[str, Any]:
     IndustryFactory(name="Pharmaceuticals", name_zh="医药制造业")
     WarningRuleFactory(region=longquan, months=18)
     ProjectWarningFactory(project=kelun)
+    SigningEventProjectFactory(project=kelun, event__region=longquan, event__name="龙泉市招商引资集中签约")
     return {"project": kelun, "region": longquan}
 
 

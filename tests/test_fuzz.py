@@ -183,6 +183,7 @@ class _Known:
         ("*", "credit_code"): "credit-codes",
         ("*", "commitment"): "commitment-ids",
         ("compliance", "project"): "projects",
+        ("signing-events", "projects"): "projects",
     }
     CHILDREN = (
         "participants", "milestones", "funds-in-place", "figures", "follow-ups", "commitments",
@@ -201,6 +202,7 @@ class _Known:
         from figures.models import Figure
         from indicators.models import Indicator, Observation
         from industries.models import Industry
+        from oversight.models import SigningEvent
         from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
         from regions.models import Region
         from sources.models import Citation, Source
@@ -224,6 +226,7 @@ class _Known:
             "usernames": column(get_user_model().objects, "username"),
             "credit-codes": column(Company.objects, "credit_code"),
             "commitment-ids": ids(Commitment),
+            "signing-events": ids(SigningEvent),
         }
         models = dict(
             zip(
@@ -286,7 +289,7 @@ class _Known:
             values = self.keys.get(kind or "", [])
             if values:
                 optional[name] = st.sampled_from(values)
-                if name == "industries":
+                if name in ("industries", "projects"):
                     optional[name] = st.lists(optional[name], max_size=3, unique=True)
         if not optional:
             return st.just(generated)

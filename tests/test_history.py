@@ -28,6 +28,7 @@ from companies.models import Company
 from figures.models import Figure
 from indicators.models import Indicator, Observation
 from industries.models import Industry
+from oversight.models import SigningEvent
 from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
 from regions.models import Region
 from sources.models import Citation, Source
@@ -45,6 +46,7 @@ from tests.factories import (
     ObservationFactory,
     ParticipantFactory,
     ProjectFactory,
+    SigningEventFactory,
     SourceFactory,
     StaffUserFactory,
     UserFactory,
@@ -306,6 +308,7 @@ COLLECTIONS: dict[str, tuple[type[Model], Callable[[], Model], Callable[[Any], s
     "indicator definitions": (Indicator, IndicatorFactory, lambda i: f"/api/v1/indicator-definitions/{i.code}/"),
     "sources": (Source, SourceFactory, lambda s: f"/api/v1/sources/{s.pk}/"),
     "citations": (Citation, CitationFactory, lambda c: f"/api/v1/citations/{c.pk}/"),
+    "signing events": (SigningEvent, SigningEventFactory, lambda e: f"/api/v1/signing-events/{e.pk}/"),
 }
 
 

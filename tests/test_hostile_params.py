@@ -35,6 +35,7 @@ from tests.factories import (
     MilestoneFactory,
     ParticipantFactory,
     ProjectWarningFactory,
+    SigningEventProjectFactory,
     WarningRuleFactory,
 )
 
@@ -43,7 +44,7 @@ pytestmark = pytest.mark.django_db
 METHODS = ("get", "post", "put", "patch", "delete")
 KELUN = "kelun-longquan-high-end-preparation-health-food"
 # A read that needs a parameter to answer at all gets a valid one beside the hostile one.
-REQUIRED = {"group_by": "region"}
+REQUIRED = {"group_by": "region", "cohort": "signed_year"}
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def world(admin_user) -> dict[str, Any]:
         "citations": str(Citation.objects.order_by("id").first().pk),
         "warnings": str(ProjectWarningFactory(project=project).pk),
         "warning-rules": str(WarningRuleFactory(region=project.region).pk),
+        "signing-events": str(SigningEventProjectFactory(project=project, event__region=project.region).event.pk),
     }
     return {"keys": keys, "children": children, "token": AuthToken.objects.create(user=admin_user)[1]}
 

@@ -43,6 +43,7 @@ from tests.factories import (
     FollowUpFactory,
     FundsInPlaceFactory,
     ProjectWarningFactory,
+    SigningEventProjectFactory,
     StaffUserFactory,
     WarningRuleFactory,
 )
@@ -229,6 +230,7 @@ def rows(article, django_db_blocker):
         FollowUpFactory(project=project, author=officer)
         FundsInPlaceFactory(project=project)
         WarningRuleFactory(region=project.region)
+        SigningEventProjectFactory(project=project, event__region=project.region, event__name="春季招商引资集中签约")
         ProjectWarningFactory(
             project=project,
             snoozed_until=dt.date(2099, 1, 1),

@@ -40,6 +40,7 @@ from tests.factories import (
     ParticipantFactory,
     ProjectFactory,
     ProjectWarningFactory,
+    SigningEventProjectFactory,
     StaffUserFactory,
     WarningRuleFactory,
 )
@@ -257,6 +258,7 @@ def records() -> dict[str, Any]:
         "citations": citation.pk,
         "warnings": ProjectWarningFactory(project=project).pk,
         "warning-rules": WarningRuleFactory(region=project.region).pk,
+        "signing-events": SigningEventProjectFactory(project=project, event__region=project.region).event.pk,
         "project": project,
     }
 
@@ -279,6 +281,7 @@ def test_every_read_answers_a_documented_status_for_a_real_and_a_missing_record(
         for missing in (False, True) if "{" in path else (False,):
             url = real_url(path, records, missing=missing)
             query = {"group_by": "region"} if path.endswith("/summary/") else {}
+            query = {"cohort": "signed_year"} if path.endswith("/funnel/") else query
             response = client.get(url, query)
             if str(response.status_code) not in op["responses"]:
                 undocumented.append(f"GET {url}: {response.status_code}")

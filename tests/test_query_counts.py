@@ -52,6 +52,8 @@ from tests.factories import (
     ParticipantFactory,
     ProjectFactory,
     ProjectWarningFactory,
+    SigningEventFactory,
+    SigningEventProjectFactory,
     SourceFactory,
     StaffUserFactory,
     WarningRuleFactory,
@@ -242,6 +244,19 @@ def add_warning_rule(world: World):
     return WarningRuleFactory(region=CountyFactory(parent=world.city))
 
 
+def add_signing_event(world: World):
+    """An event of the city with a project signed at it."""
+    return SigningEventProjectFactory(event__region=world.city, project__region=world.county).event
+
+
+def bare_signing_event(world: World):
+    return SigningEventFactory(region=world.city)
+
+
+def grow_signing_event(world: World, event) -> None:
+    SigningEventProjectFactory(event=event, project__region=world.county)
+
+
 def add_commitment(world: World, project=None):
     """A promise due from a milestone of the project (the due date is resolved in the row's statement)."""
     return CommitmentFactory(
@@ -384,6 +399,8 @@ COLLECTIONS = [
     Collection("follow-ups", f"{PROJECT}/follow-ups/", "pk", add_follow_up, Queries(list=1, csv=2, detail=2)),
     Collection("warnings", "/api/v1/warnings/", "pk", add_warning, Queries(list=1, csv=1, detail=1)),
     Collection("warning-rules", "/api/v1/warning-rules/", "pk", add_warning_rule, Queries(list=1, csv=1, detail=1)),
+    Collection("signing-events", "/api/v1/signing-events/", "pk", add_signing_event, Queries(list=1, csv=1, detail=2),
+               record=bare_signing_event, grow=grow_signing_event, children=("projects",)),
     Collection("commitments", f"{PROJECT}/commitments/", "pk", add_commitment, Queries(list=1, csv=2, detail=2)),
     Collection("commitment-observations", f"{PROJECT}/commitment-observations/", "pk", add_commitment_observation,
                Queries(list=1, csv=2, detail=2)),
@@ -525,6 +542,21 @@ def test_a_summary_costs_the_same_queries_for_1_and_50_projects(api_client, quer
     assert many.count == expected, explain(many=many)
     assert hit.count == 1, explain(hit=hit)
     assert hit.body == many.body
+
+
+@pytest.mark.parametrize("cohort", ["signed_year", "signed_quarter", "signing_event"])
+def test_the_funnel_is_one_statement_for_1_and_50_projects(api_client, cohort):
+    world = World()
+    url = f"/api/v1/analytics/funnel/?cohort={cohort}&region={world.city.code}"
+    add_signing_event(world)
+    one = measure(api_client, url)
+    for _ in range(MANY - 1):
+        add_signing_event(world)
+    many = measure(api_client, url)
+
+    assert many.body["totals"]["signed"] - one.body["totals"]["signed"] == MANY - 1
+    # The region filter looks its code up, then one statement answers (the same for every cohort).
+    assert one.count == many.count == 2, explain(one=one, many=many)
 
 
 def measure_status(client, url: str, status: int, **headers) -> list[str]:
