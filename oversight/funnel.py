@@ -26,7 +26,8 @@ The counting rules (docs/api.md, "Conversion by cohort"):
 - Rates are decimals with four places (`0.8298`), null when their denominator is 0. Days from signing to the start
   run from the last day of the period each date was known to (a month-precision date counts from its last day).
 
-One statement answers every cohort, whatever their number.
+One statement answers every cohort, whatever their number. The answer is kept in the answer cache
+(projects.summary_cache) until a write to a table it reads: the summaries' tables, and FUNNEL_TABLES.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ from core.choices import BOUND_QUALIFIERS, Qualifier
 from oversight.sql import stage_entries_sql
 from projects.models import STAGE_RANK, ProjectKind, Stage
 
+# What the funnel reads beyond the summaries' tables (projects.summary_cache.SUMMARY_TABLES): a write to any of them
+# raises the data generation (oversight 0004), so that a kept funnel is never stale. The projects' history, which
+# the stage history reads, is written with the projects themselves.
+FUNNEL_TABLES = ("projects_fundsinplace", "oversight_signingevent", "oversight_signingeventproject")
 COHORTS = ("signed_year", "signed_quarter", "signing_event")
 
 # The stages a signed project goes through, in order: the conversions are between consecutive ones.

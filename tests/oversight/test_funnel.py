@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from core.choices import DatePrecision, Qualifier
 from oversight.models import SigningEventProject
@@ -289,6 +290,8 @@ def test_the_answer_costs_the_same_queries_for_1_and_for_6_cohorts():
     county = CountyFactory()
 
     def queries() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM projects_summarycache")  # computed each time, not kept (answer cache)
         with CaptureQueriesContext(connection) as captured:
             funnel(cohort="signed_year", region=county.code)
         return len(captured)
@@ -309,3 +312,25 @@ def test_the_funnel_comes_as_csv_a_line_per_cohort_then_the_totals(county):
     assert lines[0].startswith("key,label,signed,performing")
     assert "conversion.signed_to_landed.rate" in lines[0]
     assert len(lines) == 1 + 3 + 1
+
+
+@pytest.mark.django_db(
+    transaction=True
+)  # committed writes, as two requests see them (tests/projects/test_summary_fresh.py)
+def test_the_funnel_is_kept_until_the_next_write_to_what_it_reads_and_as_of_reads_the_past(
+    django_assert_max_num_queries,
+):
+    county = CountyFactory()
+    project = project_with(county, ("signed", dt.date(2023, 3, 1), "day"), planned_investment=Decimal("100000000.00"))
+    before = timezone.now().isoformat()
+
+    def funds() -> str:
+        return by_key(funnel(cohort="signed_year", region=county.code))["2023"]["funds_in_place"]
+
+    assert funds() == "0.00"
+    with django_assert_max_num_queries(2):  # the throttle's count and the cache's lookup
+        assert funds() == "0.00"
+    FundsInPlaceFactory(project=project, amount=Decimal("40000000.00"), as_of=dt.date(2024, 1, 1))
+    assert funds() == "40000000.00"  # a write to the funds in place: computed afresh
+    past = funnel(cohort="signed_year", region=county.code, as_of=before)
+    assert by_key(past)["2023"]["funds_in_place"] == "0.00"
