@@ -10,8 +10,9 @@ industries (`bench/longtail.lua`), deterministically (a seeded RNG over code-sor
   and nothing else, is what O's answer cache can hit. Pages past the end are the 404s they are;
 - summaries: `group_by` one of region, industry, status, year, with filters drawn as for the lists;
 - project details: ids drawn uniformly from every project's;
-- analytics (issue 22): the stage ageing with filters drawn as for the lists; O alone, as the floor has no
-  stage history to read (its targets are the summaries': latencies, not a ratio);
+- analytics (issue 22): the stage ageing, and the funnel by one of its three cohorts, with filters drawn as for
+  the lists; O alone, as the floor has no stage history to read (their targets are the summaries': latencies,
+  not a ratio);
 - searches: a word the tier's names are made of (bench.generate: places, industries, nouns, Chinese places and
   nouns, company syllables), common and rare alike, with a region in 30 % of them, page 1 in 70 % (as users
   read a search) and else page 2 to 5.
@@ -36,6 +37,8 @@ from bench.generate import INDUSTRY_WORDS, NOUN_WORDS, PLACE_WORDS, SYLLABLES, Z
 LIST_PATH = "/api/v1/projects/"
 SUMMARY_PATH = "/api/v1/projects/summary/"
 AGEING_PATH = "/api/v1/analytics/stage-ageing/"
+FUNNEL_PATH = "/api/v1/analytics/funnel/"
+COHORTS = ("signed_year", "signed_quarter", "signing_event")
 REGION_SHARE, STAGE_SHARE, INDUSTRY_SHARE = 0.7, 0.5, 0.3
 LAST_PAGE = 20
 GROUPINGS = ("region", "industry", "status", "year")
@@ -114,10 +117,17 @@ def summary_urls(vocab: Vocabulary, count: int, seed: int) -> list[str]:
     return urls
 
 
-def analytics_urls(path: str, vocab: Vocabulary, count: int, seed: int) -> list[str]:
-    """An analytics answer (`path`) per URL, under filters drawn as for the lists."""
+def analytics_urls(
+    path: str, vocab: Vocabulary, count: int, seed: int, choices: dict[str, Sequence[str]] | None = None
+) -> list[str]:
+    """An analytics answer (`path`) per URL, under filters drawn as for the lists; each parameter of `choices`
+    (the funnel's `cohort`) takes one of its values, uniformly."""
     rng = random.Random(f"analytics-{path}-{seed}")
-    return [_url(path, _filters(vocab, rng)) for _ in range(count)]
+    urls = []
+    for _ in range(count):
+        params: dict[str, str | int] = {name: rng.choice(values) for name, values in (choices or {}).items()}
+        urls.append(_url(path, {**params, **_filters(vocab, rng)}))
+    return urls
 
 
 def detail_urls(vocab: Vocabulary, count: int, seed: int) -> list[str]:

@@ -355,6 +355,13 @@ def longtail_scenarios(conn: psycopg.Connection, directory: Path) -> list[Scenar
         ("lt_detail", "record", ("F", "O"), longtail.detail_urls(vocab, details, seed), 40),
         ("lt_search", "list", ("F", "O"), longtail.search_urls(vocab, count, seed), 60),
         ("lt_ageing", "summary", ("O",), longtail.analytics_urls(longtail.AGEING_PATH, vocab, count, seed), 10),
+        (
+            "lt_funnel",
+            "summary",
+            ("O",),
+            longtail.analytics_urls(longtail.FUNNEL_PATH, vocab, count, seed, {"cohort": longtail.COHORTS}),
+            10,
+        ),
     ]
     directory.mkdir(parents=True, exist_ok=True)
     return [
@@ -524,7 +531,7 @@ def selected(endpoints: list[Endpoint]) -> tuple[list[Endpoint], list[str]]:
     return endpoints, scenarios
 
 
-LONGTAIL_SCENARIOS = ("lt_list", "lt_summary", "lt_detail", "lt_search", "lt_ageing")
+LONGTAIL_SCENARIOS = ("lt_list", "lt_summary", "lt_detail", "lt_search", "lt_ageing", "lt_funnel")
 
 
 def main() -> int:
@@ -819,7 +826,8 @@ def build_longtail_report(
             "lists": "region (any level) 70 %, stage 50 %, industry 30 %, each independent; page 1-20 uniform",
             "summaries": "group_by region, industry, status or year; filters drawn as for the lists",
             "details": "ids drawn uniformly from every project's",
-            "analytics": "the stage ageing with filters drawn as for the lists, O alone (no floor to compare)",
+            "analytics": "the stage ageing, and the funnel by a cohort drawn among its three, with filters drawn as "
+            "for the lists, O alone (no floor to compare)",
             "writer": f"{writes_per_second} writes/s through O's API (3 in 4 a PATCH with If-Match, 1 a POST of a "
             "follow-up), during the timed run only",
         },

@@ -165,8 +165,11 @@ def test_the_floor_answers_drawn_lists_summaries_and_details_as_ours_does(
 @pytest.mark.django_db
 def test_drawn_analytics_urls_are_answered_by_ours(tiny: psycopg.Connection, api_client) -> None:
     """The stage ageing has no floor: its URLs are only checked to be answers, not 400s for a bad draw."""
-    urls = longtail.analytics_urls(longtail.AGEING_PATH, longtail.vocabulary(tiny), 40, 7)
+    vocab = longtail.vocabulary(tiny)
+    urls = longtail.analytics_urls(longtail.AGEING_PATH, vocab, 40, 7)
+    urls += longtail.analytics_urls(longtail.FUNNEL_PATH, vocab, 40, 7, {"cohort": longtail.COHORTS})
     assert {api_client.get(url).status_code for url in urls} == {200}
+    assert {params_of(url)["cohort"] for url in urls[40:]} == set(longtail.COHORTS)
     assert longtail.analytics_urls(longtail.AGEING_PATH, VOCABULARY, 50, 7) == longtail.analytics_urls(
         longtail.AGEING_PATH, VOCABULARY, 50, 7
     )
@@ -198,7 +201,7 @@ ENDPOINTS = [Endpoint("list", "/api/v1/projects/", "list"), Endpoint("detail", "
 
 def test_bench_longtail_only_times_the_long_tail_alone_and_bench_endpoints_picks_among_both(monkeypatch) -> None:
     monkeypatch.setenv("BENCH_LONGTAIL", "only")
-    assert selected(ENDPOINTS) == ([], ["lt_list", "lt_summary", "lt_detail", "lt_search", "lt_ageing"])
+    assert selected(ENDPOINTS) == ([], ["lt_list", "lt_summary", "lt_detail", "lt_search", "lt_ageing", "lt_funnel"])
     monkeypatch.setenv("BENCH_LONGTAIL", "off")
     assert selected(ENDPOINTS) == (ENDPOINTS, [])
     monkeypatch.setenv("BENCH_LONGTAIL", "on")
