@@ -401,6 +401,14 @@ def warning_snooze(*, warning: ProjectWarning, until: datetime.date, reason: str
 
 
 @transaction.atomic
+def warning_unsnooze(*, warning: ProjectWarning) -> ProjectWarning:
+    """Bring a snoozed `warning` back onto the red/yellow list now, before its date (the snooze is forgotten)."""
+    warning.snoozed_until, warning.snooze_reason, warning.snoozed_by = None, "", None
+    warning.save(update_fields=["snoozed_until", "snooze_reason", "snoozed_by", "updated_at"])
+    return warning
+
+
+@transaction.atomic
 def warning_resolve(*, warning: ProjectWarning, user) -> ProjectWarning:
     """Close `warning` by hand. If its rule still holds, the next evaluation opens a new one."""
     warning.resolved_at, warning.resolved_by = timezone.now(), user

@@ -37,6 +37,7 @@ from oversight.services import (
     stage_ageing,
     warning_resolve,
     warning_snooze,
+    warning_unsnooze,
 )
 from projects.filters import ProjectFilterSet
 from projects.models import Project, Stage
@@ -121,7 +122,10 @@ class ProjectWarningViewSet(TrackerViewSet):
             .select_related("project__region", "project__tracked_by", "resolved_by", "snoozed_by")
             .annotate(
                 on_hold=ExpressionWrapper(Q(project__stage=Stage.ON_HOLD), output_field=BooleanField()),
-                snoozed=ExpressionWrapper(Q(snoozed_until__gte=today), output_field=BooleanField()),
+                # Never snoozed (no date) is false, not null: `IS NOT NULL AND` keeps SQL's NULL out.
+                snoozed=ExpressionWrapper(
+                    Q(snoozed_until__isnull=False, snoozed_until__gte=today), output_field=BooleanField()
+                ),
             )
         )
 
@@ -156,6 +160,24 @@ class ProjectWarningViewSet(TrackerViewSet):
         warning_snooze(
             warning=warning, until=body.validated_data["until"], reason=body.validated_data["reason"], user=request.user
         )
+        return self._answer(warning)
+
+    @extend_schema(
+        summary="Lift a warning's snooze",
+        description="Brings a snoozed open warning back onto the red/yellow list now, before its date (the snooze's "
+        "date, reason and author are cleared). A warning that is not snoozed is a 400. Needs the change permission "
+        "and the warning's `ETag` in `If-Match`.",
+        request=None,
+        responses={200: ProjectWarningSerializer, **SNOOZE_ERRORS},
+        parameters=[IF_MATCH],
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="unsnooze", pagination_class=None)
+    def unsnooze(self, request, *args, **kwargs):
+        warning = self._writable()
+        if warning.snoozed_until is None or warning.snoozed_until < timezone.localdate():
+            raise ValidationError({"snoozed_until": [_("This warning is not snoozed.")]})
+        warning_unsnooze(warning=warning)
         return self._answer(warning)
 
     @extend_schema(

@@ -154,6 +154,27 @@ def test_a_snoozed_warning_says_so_until_its_date_and_then_comes_back_by_itself(
     assert [row["id"] for row in admin.get(WARNINGS, {"snoozed": "false"}).json()["results"]] == [warning.pk]
 
 
+def test_lifting_a_snooze_brings_the_warning_back_at_once_and_needs_a_snooze_and_the_etag():
+    warning = ProjectWarningFactory()
+    admin = client_for(user_with(Role.BUREAU_ADMIN))
+    unsnooze = f"{WARNINGS}{warning.pk}/unsnooze/"
+    not_snoozed = admin.post(unsnooze, headers=etag(admin, warning))
+    snooze(admin, warning, {"until": in_a_week(), "reason": "Board meets next week."}, **etag(admin, warning))
+
+    without = admin.post(unsnooze)
+    response = admin.post(unsnooze, headers=etag(admin, warning))
+
+    assert admin.get(f"{WARNINGS}{warning.pk}/").json()["snoozed"] is False  # no snooze date: false, not null
+    assert (not_snoozed.status_code, without.status_code) == (400, 428)
+    assert list(error_of(not_snoozed)["fields"]) == ["snoozed_until"]
+    assert response.status_code == 200, response.json()
+    assert (response.json()["snoozed"], response.json()["snoozed_until"], response.json()["snooze_reason"]) == (
+        False, None, "",
+    )  # fmt: skip
+    assert [row["id"] for row in admin.get(WARNINGS, {"snoozed": "false"}).json()["results"]] == [warning.pk]
+    assert viewer().post(unsnooze, headers={"If-Match": "*"}).status_code == 403
+
+
 def test_resolving_closes_the_warning_and_names_who_did():
     warning = ProjectWarningFactory()
     user = user_with(Role.BUREAU_ADMIN)
