@@ -16,14 +16,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 
-import pghistory.core
 from django.conf import settings
 from django.db import connections, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
+
+from api.history import event_models
 
 PARAMETER = "as_of"
 # The schema of the past views (core.asof) and the setting that holds the moment they show.
@@ -32,6 +34,9 @@ SETTING = "tracker.as_of"
 MOMENT_SQL = f"current_setting('{SETTING}')::timestamptz"
 
 INVALID = _("Enter a date (YYYY-MM-DD) or a date and time (ISO 8601), not in the future.")
+# Set while a request reads the past (reading_as_of): what serves answers of now (the answer cache) stays out.
+_READING_PAST: ContextVar[bool] = ContextVar("reading_past", default=False)
+
 NOT_OFFERED = _("This answer cannot be given as of a past moment: only reads of records with a history can.")
 
 
@@ -62,7 +67,7 @@ def _moment(value: str) -> dt.datetime | None:
 
 def has_history(model: type[models.Model]) -> bool:
     """Whether `model`'s rows have a change history (row snapshots), from which the past is rebuilt."""
-    return any(hasattr(event, "pgh_obj") for event in pghistory.core.event_models(tracks_model=model))
+    return bool(event_models(model))
 
 
 @contextmanager
@@ -78,7 +83,13 @@ def reading_as_of(moment: dt.datetime) -> Iterator[None]:
                 )
             # Rolled back when the block ends: nothing here may write, and an error inside must not commit.
             stack.callback(transaction.set_rollback, True, using=alias)
+        stack.callback(_READING_PAST.reset, _READING_PAST.set(True))
         yield
+
+
+def reads_the_past() -> bool:
+    """Whether this request reads as of a past moment (inside `reading_as_of`)."""
+    return _READING_PAST.get()
 
 
 class AsOfMixin:

@@ -5,11 +5,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pghistory.core
+from django.db import models
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+def event_models(model: type[models.Model]) -> list[type[models.Model]]:
+    """The row-level event models (one snapshot per row change) that track `model`."""
+    return [
+        event_model
+        for event_model in pghistory.core.event_models(tracks_model=model)
+        if hasattr(event_model, "pgh_obj")
+    ]
 
 
 def with_exact_values(events: QuerySet) -> QuerySet:

@@ -78,7 +78,17 @@ def refuse_unknown_parameters(request, accepted: list[str], message=UNKNOWN_PARA
         raise ValidationError(errors)
 
 
-class TrackerViewSet(AsOfMixin, viewsets.ModelViewSet):
+class ErrorsAsJSONMixin:
+    """Errors are always JSON, even when the client asked for CSV: for every view that also answers in CSV."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if getattr(response, "status_code", 200) >= 400 and hasattr(request, "accepted_renderer"):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class TrackerViewSet(AsOfMixin, ErrorsAsJSONMixin, viewsets.ModelViewSet):
     """CRUD over one model. Records are found by `lookup_fields` in order (e.g. id, then slug).
 
     With `projected`, JSON list pages and details are written by PostgreSQL from the serializers
@@ -282,7 +292,7 @@ class TrackerViewSet(AsOfMixin, viewsets.ModelViewSet):
         return self.get_paginated_response(data)
 
     # Read by every list, whatever its filters: DRF's format override and the two kinds of page.
-    COMMON_LIST_PARAMETERS = ("format", "page", "page_size", "cursor", AS_OF)
+    COMMON_LIST_PARAMETERS = ("format", "page", "page_size", "cursor")
     # Read as of a past moment (api.asof): a list and a record, in JSON, of a model with history.
     as_of_actions = ("list", "retrieve")
 
@@ -297,7 +307,8 @@ class TrackerViewSet(AsOfMixin, viewsets.ModelViewSet):
         names = list(getattr(getattr(self, "filterset_class", None), "base_filters", {}))
         if getattr(self, "ordering_fields", None):
             names.append(api_settings.ORDERING_PARAM)
-        return [*names, *self.COMMON_LIST_PARAMETERS]
+        past = [AS_OF] if isinstance(self, AsOfMixin) and self.as_of_documented() else []
+        return [*names, *self.COMMON_LIST_PARAMETERS, *past]
 
     def list(self, request, *args, **kwargs):
         refuse_unknown_parameters(request, self.list_parameters())
@@ -315,13 +326,6 @@ class TrackerViewSet(AsOfMixin, viewsets.ModelViewSet):
                 filename=self.csv_filename,
             )
         return super().list(request, *args, **kwargs)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are always JSON, even when the client asked for CSV.
-        if getattr(response, "status_code", 200) >= 400 and hasattr(request, "accepted_renderer"):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, viewsets
 
 from api.csv import stream_csv
-from api.renderers import JSONRenderer
-from api.viewsets import TrackerViewSet, accepted_format, refuse_unknown_parameters
+from api.viewsets import ErrorsAsJSONMixin, TrackerViewSet, accepted_format, refuse_unknown_parameters
 from commitments.filters import ComplianceFilterSet
 from commitments.models import Commitment, CommitmentObservation
 from commitments.selectors import compliance
@@ -88,7 +87,7 @@ class CommitmentObservationViewSet(ProjectChildViewSet):
         ),
     )
 )
-class ComplianceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ComplianceViewSet(ErrorsAsJSONMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Whether commitments were kept, per commitment and period (read-only, derived)."""
 
     queryset = compliance()
@@ -110,10 +109,3 @@ class ComplianceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 filename=self.csv_filename,
             )
         return super().list(request, *args, **kwargs)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are always JSON, even when the client asked for CSV (as TrackerViewSet answers them).
-        if getattr(response, "status_code", 200) >= 400 and hasattr(request, "accepted_renderer"):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)

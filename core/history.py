@@ -19,7 +19,6 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any
 
-import pghistory.core
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -29,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pghistory.models import Events
 
-from api.history import exact_json, with_exact_values
+from api.history import event_models, exact_json, with_exact_values
 from core.choices import DEFAULT_CURRENCY
 from core.dates import format_partial_date, precision_field_name
 from core.forms import is_money_field, money_with_yi
@@ -71,15 +70,6 @@ class HistoryEntry:
     name: str  # which one: "Signed, 2024-07"
     is_record: bool  # the record itself, not a row that belongs to it
     changes: list[FieldChange] = field(default_factory=list)
-
-
-def event_models(model: type[models.Model]) -> list[type[models.Model]]:
-    """The row-level event models (one snapshot per row change) that track `model`."""
-    return [
-        event_model
-        for event_model in pghistory.core.event_models(tracks_model=model)
-        if hasattr(event_model, "pgh_obj")
-    ]
 
 
 def history_events(record: models.Model, parts: Iterable[Part]) -> QuerySet:

@@ -14,9 +14,8 @@ from accounts.permissions import SignedInReadsPermission
 from api.asof import PARAMETER as AS_OF
 from api.asof import AsOfMixin
 from api.conditional import etag_of
-from api.renderers import JSONRenderer
 from api.schema import error_response
-from api.viewsets import TrackerViewSet, is_id, refuse_unknown_parameters
+from api.viewsets import ErrorsAsJSONMixin, TrackerViewSet, is_id, refuse_unknown_parameters
 from oversight.filters import ProjectWarningFilterSet, SigningEventFilterSet, WarningRuleFilterSet
 from oversight.funnel import COHORTS, conversion_by_cohort
 from oversight.models import ProjectWarning, SigningEvent, SigningEventProject, WarningRule
@@ -196,17 +195,7 @@ class ProjectWarningViewSet(TrackerViewSet):
         return self._answer(warning)
 
 
-class _ErrorsAsJSON:
-    """Errors are JSON even when the client asked for CSV, as in every collection (TrackerViewSet)."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if getattr(response, "status_code", 200) >= 400 and hasattr(request, "accepted_renderer"):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
-
-
-class StageHistoryView(AsOfMixin, _ErrorsAsJSON, generics.GenericAPIView):
+class StageHistoryView(AsOfMixin, ErrorsAsJSONMixin, generics.GenericAPIView):
     """The stages a project entered and when, from its actual milestones and, where a stage has none, from the
     recorded changes of its stage; and how long it has been in the one it is in."""
 
@@ -238,7 +227,7 @@ class StageHistoryView(AsOfMixin, _ErrorsAsJSON, generics.GenericAPIView):
         return Response(StageHistorySerializer(history).data)
 
 
-class StageAgeingView(AsOfMixin, _ErrorsAsJSON, generics.GenericAPIView):
+class StageAgeingView(AsOfMixin, ErrorsAsJSONMixin, generics.GenericAPIView):
     """How long the projects have been in their current stage, per stage."""
 
     queryset = Project.objects.all()
@@ -266,8 +255,6 @@ class StageAgeingView(AsOfMixin, _ErrorsAsJSON, generics.GenericAPIView):
                 raise ValidationError(filterset.errors)
             return StageAgeingSerializer(stage_ageing(filterset.qs, today=today)).data
 
-        if self.as_of_moment is not None:
-            return Response(compute())  # the cache holds answers of now
         # Kept as the summaries are, until the next write to the tables they read (projects, their milestones
         # and, written with them, their history): keyed by the day the days count to, as well.
         return Response(cached_answer(answer_key("ageing", request.query_params, today.isoformat()), compute))
@@ -326,7 +313,7 @@ class SigningEventViewSet(TrackerViewSet):
             self._reload(serializer)
 
 
-class FunnelView(AsOfMixin, _ErrorsAsJSON, generics.GenericAPIView):
+class FunnelView(AsOfMixin, ErrorsAsJSONMixin, generics.GenericAPIView):
     """Conversion by cohort: of the projects signed in a year, a quarter or at a signing event, how many performed,
     started, went into production and reached design capacity, and what was agreed and what arrived."""
 
@@ -373,8 +360,6 @@ class FunnelView(AsOfMixin, _ErrorsAsJSON, generics.GenericAPIView):
                 raise ValidationError(errors)
             return FunnelSerializer(conversion_by_cohort(filterset.qs, cohort=cohort)).data
 
-        if self.as_of_moment is not None:
-            return Response(compute())  # the cache holds answers of now
         # Kept as the summaries are, until a write to a table it reads (oversight.funnel.FUNNEL_TABLES and the
         # summaries' own): only valid requests are ever stored.
         return Response(cached_answer(answer_key("funnel", request.query_params, cohort), compute))

@@ -223,3 +223,11 @@ def test_the_compliance_list_comes_as_csv_with_its_filters():
     lines = text.strip().splitlines()
     assert lines[0].startswith("id,commitment.id,commitment.kind")
     assert len(lines) == 3
+
+
+def test_the_compliance_list_is_of_now_only_and_refuses_as_of():
+    """The verdicts are derived from today's date and data: no past of them is rebuilt, so `as_of` is refused,
+    not ignored (an answer of now under a past date would be wrong without saying so)."""
+    response = client_for().get(COMPLIANCE, {"as_of": "2024-12-31"})
+    assert response.status_code == 400
+    assert list(error_of(response)["fields"]) == ["as_of"]
