@@ -134,10 +134,7 @@ def _where(params: dict[str, list[str]], walk: bool = False) -> tuple[str, list[
         if walk and _TRIGRAM_WORD.search(unicodedata.normalize("NFKC", term).lower()):
             condition = f"lower(s.document) LIKE {pattern}"
         else:
-            condition = (
-                f"tracker_search_grams(s.document) @> tracker_search_query_grams({literal})"
-                f" AND s.document LIKE {pattern}"
-            )
+            condition = f"s.grams @> tracker_search_query_grams({literal}) AND s.document LIKE {pattern}"
         conditions.append(f"p.id IN (SELECT s.project_id FROM projects_searchdocument s WHERE {condition})")
     return " AND ".join(conditions), args
 

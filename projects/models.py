@@ -14,7 +14,7 @@ from core.constraints import date_precision_constraint, non_negative_constraint,
 from core.dates import PartialDate, format_partial_date
 from core.fields import MoneyField, date_precision_field
 from core.models import Located, TimeStampedModel, local_name, tracked
-from core.search import document_index, document_trigram_index
+from core.search import document_grams_field, document_index, document_trigram_index
 from core.slugs import SlugFromName
 from projects import national_code
 
@@ -408,6 +408,7 @@ class SearchDocument(models.Model):
         editable=False,
     )
     document = models.TextField(verbose_name=_("search text"), editable=False)
+    grams = document_grams_field()
 
     # The column naming the record a document is for (core.search.document_search).
     owner_column = "project_id"
@@ -417,7 +418,7 @@ class SearchDocument(models.Model):
         verbose_name = _("search text")
         verbose_name_plural = _("search texts")
         indexes = [
-            document_index("project_search_grams_idx", "document"),
+            document_index("project_search_grams_idx"),
             document_trigram_index("project_search_trgm_idx", "document"),
         ]
 
