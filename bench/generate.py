@@ -16,7 +16,8 @@ What the app's triggers would do is done here, and rows end up as the app would 
   generated milestone records the project's own stage, so `projects_sync_stage` would change
   nothing); a project's filter keys (`region_codes`, `industry_codes`) are aggregated from the trees and
   the drawn links; a project's search document is written by the function its trigger calls, once its
-  industries and participants are drawn; the search text of the other tables is an expression index,
+  industries and participants are drawn; the summaries' rollup (projects/migrations/0020) is rebuilt by
+  the function the migration fills it with; the search text of the other tables is an expression index,
   computed by the index itself. Foreign keys hold
   by construction, and `check_integrity()` verifies them after the load. The one thing skipped is
   history: no pghistory insert events are written for these rows, as if they predated tracking.
@@ -469,6 +470,9 @@ def load(conn: psycopg.Connection, tier: Tier, *, analyze: bool = True, log=prin
         for definition in indexes:
             conn.execute(definition)
         step("rebuild indexes")
+        # The summaries' rollup, which the projects' statement triggers would have kept (projects/migrations/0020).
+        conn.execute("SELECT projects_rebuild_summary()")
+        step("summary rollup")
         keyed_by_id = [t for t in BIG_TABLES if t != "projects_searchdocument"]  # a document's key is its project's
         for table in ["regions_region", "industries_industry", "sources_source", "sources_citation", *keyed_by_id]:
             conn.execute(

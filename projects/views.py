@@ -15,6 +15,7 @@ from figures.models import Figure
 from figures.serializers import FigureWriteSerializer
 from projects.filters import ProjectFilterSet
 from projects.models import FollowUp, FundsInPlace, Milestone, Participant, Project
+from projects.rollup import summary_from_cells
 from projects.selectors import GROUPINGS, project_summary
 from projects.serializers import (
     FollowUpSerializer,
@@ -264,11 +265,9 @@ class ProjectViewSet(TrackerViewSet):
             filterset = self.filterset_class(request.query_params, queryset=self.base_queryset(), request=request)
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
-            data = project_summary(
-                filterset.qs,
-                group_by=group_by,
-                region=filterset.form.cleaned_data.get("region"),
-                industry=filterset.form.cleaned_data.get("industry"),
+            filters = filterset.form.cleaned_data
+            data = summary_from_cells(group_by, filters) or project_summary(
+                filterset.qs, group_by=group_by, region=filters.get("region"), industry=filters.get("industry")
             )
             return SummarySerializer(data).data
 
