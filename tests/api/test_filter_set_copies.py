@@ -25,6 +25,18 @@ def test_filter_sets_share_one_form_class_but_not_its_fields():
 
     assert type(first.form) is type(second.form)
     assert first.form.fields["stage"] is not second.form.fields["stage"]
+    assert first.form.fields["stage"].widget is not second.form.fields["stage"].widget
+    assert first.form.fields["stage"].error_messages is not second.form.fields["stage"].error_messages
+
+
+def test_a_field_changed_on_one_form_is_unchanged_on_the_next():
+    first = ProjectFilterSet({"region": "330000"})
+    first.form.fields["region"].defer_lookup = True
+    first.form.fields["region"].widget.attrs["class"] = "changed"
+    second = ProjectFilterSet({"region": "330000"})
+
+    assert not getattr(second.form.fields["region"], "defer_lookup", False)
+    assert "class" not in second.form.fields["region"].widget.attrs
 
 
 def test_method_filters_of_two_filter_sets_answer_each_its_own_question():
