@@ -65,7 +65,9 @@ def counts_in_totals() -> Q:
     A project counts, unless its programme states its total exactly: the programme's total then counts
     instead of its projects' amounts (which the source often gives only as bounds, "each more than 1
     billion"). A programme counts only then; otherwise its projects count and its own figure, a restatement
-    of theirs or a bound, does not. Summaries, the dashboard and the list's `counts_in_totals` all read this.
+    of theirs or a bound, does not. Summaries, the dashboard and the list's `counts_in_totals` all read this; the
+    summaries' rollup states it again in SQL (projects/migrations/0020, `projects_summary_facts`), and
+    tests/projects/test_summary_rollup.py holds the two equal.
     """
     # The row's own programme is looked up by its key, not sought among every stated programme (`NOT IN`):
     # the stated programmes' partial index needs literal values, a prepared statement's generic plan has
