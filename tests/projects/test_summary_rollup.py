@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.http import QueryDict
 
-from core.choices import Qualifier
+from core.choices import DatePrecision, Qualifier
 from industries.models import Industry
 from projects.models import Milestone, Project, ProjectKind
 from projects.rollup import summary_from_cells
@@ -210,3 +211,46 @@ def test_emptying_the_tables_at_once_empties_the_cells():
             "SELECT (SELECT count(*) FROM projects_summary_fact), (SELECT count(*) FROM projects_summary_cell)"
         )
         assert cursor.fetchone() == (0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_at_the_same_time_leave_the_cells_as_a_rebuild_gives():
+    # Writers of the same cells wait for each other (the data generation row, then the rollup's lock), so none
+    # adds to the cells from a snapshot that misses another's committed change. Each transaction writes one
+    # project: two transactions that each lock a project and then want the other's can deadlock on the data
+    # generation row whatever the rollup does (PostgreSQL then cancels one).
+    region = CountyFactory()
+    projects = [ProjectFactory(region=region, planned_investment=Decimal("1.00")) for _ in range(6)]
+    ids = [p.pk for p in projects]
+    failures: list[BaseException] = []
+
+    def writer(seed: int) -> None:
+        try:
+            for step in range(15):
+                with transaction.atomic():
+                    chosen = ids[(seed + step) % len(ids)]
+                    Project.objects.filter(pk=chosen).update(planned_investment=Decimal(f"{seed}{step}.50"))
+                    if step % 3 == 0:
+                        signed = Milestone(
+                            project_id=chosen,
+                            stage=STAGE.SIGNED,
+                            date=dt.date(2020 + step % 5, 1, 1),
+                            date_precision=DatePrecision.DAY,
+                        )
+                        # Another writer may have signed it first: one actual milestone per stage.
+                        Milestone.objects.bulk_create([signed], ignore_conflicts=True)
+                    elif step % 3 == 1:
+                        Milestone.objects.filter(project_id=chosen).delete()
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(seed,)) for seed in range(1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert_cells_as_rebuilt()
