@@ -139,6 +139,8 @@ BEGIN
         count(*), sum(f.n), sum(f.total), sum(f.bounds), sum(f.without)
     FROM projects_summary_fact f, projects_summary_cells(f.region_cell, f.codes, f.direct_codes) k
     GROUP BY 1, 2, 3, 4, 5, 6;
+    -- Summaries kept in the answer cache (projects.summary_cache) may have been computed from the old cells.
+    UPDATE core_datageneration SET n = n + 1 WHERE id = 1;
 END;
 $$;
 

@@ -201,6 +201,17 @@ def test_a_question_the_cells_cannot_answer_goes_to_the_projects(tree):
     assert summary_from_cells("status", county_only.form.cleaned_data) is None  # below the cells' second level
 
 
+def test_a_rebuild_by_hand_raises_the_data_generation(tree):
+    # After a load with the triggers off (bench.generate), the rebuild must not leave summaries kept from before.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n FROM core_datageneration WHERE id = 1")
+        (before,) = cursor.fetchone()
+        cursor.execute("SELECT projects_rebuild_summary()")
+        cursor.execute("SELECT n FROM core_datageneration WHERE id = 1")
+        assert cursor.fetchone() == (before + 1,)
+    assert_cells_as_rebuilt()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_emptying_the_tables_at_once_empties_the_cells():
     # The test runner's flush and a reload TRUNCATE the tables: no statement trigger of rows fires for that.
