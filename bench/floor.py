@@ -159,12 +159,13 @@ NO_PAGE = "Page {page} does not exist: That page contains no results"
 def project_list(environ: dict, params: dict[str, list[str]]) -> tuple[int, dict, Any]:
     page = int(params.get("page", ["1"])[-1])
     offset = (page - 1) * PAGE_SIZE
-    counted, counted_args = _where(params)
+    # As core.search._DocumentSearch writes a search: the estimated form for the bounded count and the first pages,
+    # the grams form for a deep page.
     where, args = _where(params, walk=True)
-    paged, paged_args = (where, args) if offset <= MAX_WALKED_OFFSET else (counted, counted_args)
+    paged, paged_args = (where, args) if offset <= MAX_WALKED_OFFSET else _where(params)
     rows = _query(
-        LIST_SQL.format(counted=counted, where=where, paged=paged),
-        [*counted_args, COUNT_CAP + 1, *args, *paged_args, PAGE_SIZE + 1, offset],
+        LIST_SQL.format(counted=where, where=where, paged=paged),
+        [*args, COUNT_CAP + 1, *args, *paged_args, PAGE_SIZE + 1, offset],
     )
     if not rows and page != 1:
         return 404, {}, {"error": {"code": "not_found", "message": NO_PAGE.format(page=page)}}
