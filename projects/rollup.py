@@ -22,8 +22,7 @@ from django.utils.translation import gettext as _
 
 from api.asof import reads_the_past
 from industries.models import Industry
-from projects.models import Stage
-from projects.selectors import ALL, Totals, _child_key, _row, _tree_rows
+from projects.selectors import ALL, Totals, _child_key, _row, _tree_rows, flat_rows, summary_answer
 from regions.models import Region
 
 # The filters the cells can answer; any other one set sends the question to the projects themselves.
@@ -75,13 +74,9 @@ def _by_region_cell(group_by: str, region: Region | None, stages: list[str]) -> 
     if group_by == "region":
         key, key_params = _child_key("r", region)
         totals, children = _aggregate(key, key_params, join, where, params, children=("regions_region", region))
-        return {
-            "group_by": group_by,
-            "parent": {"code": region.code, "name": region.name} if region else None,
-            "rows": _tree_rows(totals, region, children),
-            "totals": _row(None, _("all projects"), totals.get(ALL)),
-        }
-    return _plain(group_by, *_aggregate(_plain_key(group_by), [], join, where, params))
+        return summary_answer(group_by, region, _tree_rows(totals, region, children), totals)
+    totals, _children = _aggregate(_plain_key(group_by), [], join, where, params)
+    return summary_answer(group_by, None, flat_rows(group_by, totals), totals)
 
 
 def _by_code(group_by: str, industry: Industry | None, stages: list[str]) -> dict[str, Any]:
@@ -91,9 +86,8 @@ def _by_code(group_by: str, industry: Industry | None, stages: list[str]) -> dic
         params.append(stages)
     if group_by != "industry":
         # The filtered projects are those with the industry among their codes, each once.
-        return _plain(
-            group_by, *_aggregate(_plain_key(group_by), [], "", [*where, "c.code = %s"], [*params, industry.code])
-        )
+        totals, _children = _aggregate(_plain_key(group_by), [], "", [*where, "c.code = %s"], [*params, industry.code])
+        return summary_answer(group_by, None, flat_rows(group_by, totals), totals)
     # Rows: the root's children (the top of the taxonomy without one), each a code a project holds; the root's
     # own projects (filed under it directly); without a root, the projects filed under no industry. Totals: the
     # filtered projects themselves, each once (code '*' or the root's code).
@@ -123,29 +117,11 @@ def _by_code(group_by: str, industry: Industry | None, stages: list[str]) -> dic
     rows = _tree_rows(totals, industry, kids, by_code=True)
     if None in totals:
         rows.append(_row(None, _("no industry recorded"), totals[None]))
-    return {
-        "group_by": group_by,
-        "parent": {"code": industry.code, "name": industry.name} if industry else None,
-        "rows": rows,
-        "totals": _row(None, _("all projects"), totals.get(ALL)),
-    }
+    return summary_answer(group_by, industry, rows, totals)
 
 
 def _plain_key(group_by: str) -> str:
     return "c.stage" if group_by == "status" else "NULLIF(c.year, 0)::text"
-
-
-def _plain(group_by: str, totals: dict, _children: list) -> dict[str, Any]:
-    if group_by == "status":
-        rows = [_row(stage, str(Stage(stage).label), totals.get(stage)) for stage in Stage.values]
-    else:
-        rows = [_row(key, key or _("no actual milestone"), value) for key, value in totals.items() if key is not ALL]
-    return {
-        "group_by": group_by,
-        "parent": None,
-        "rows": rows,
-        "totals": _row(None, _("all projects"), totals.get(ALL)),
-    }
 
 
 def _aggregate(

@@ -79,31 +79,45 @@ def project_summary(
             pre_group="region_id",
         )
         rows = _tree_rows(totals, region, children)
-        parent = {"code": region.code, "name": region.name} if region else None
+        parent = region
     elif group_by == "industry":
         totals, children = _by_industry(base, industry)
         rows = _tree_rows(totals, industry, children, by_code=True)
         if None in totals:
             rows.append(_row(None, _("no industry recorded"), totals[None]))
-        parent = {"code": industry.code, "name": industry.name} if industry else None
+        parent = industry
     elif group_by == "status":
         totals, _children = _aggregate(base, "p.stage")
-        rows = [_row(stage, str(Stage(stage).label), totals.get(stage)) for stage in Stage.values]
+        rows = flat_rows(group_by, totals)
     elif group_by == "year":
         join = (
             "LEFT JOIN LATERAL (SELECT max(m.date) AS last_date FROM projects_milestone m "
             "WHERE m.project_id = p.id AND NOT m.is_planned) m ON TRUE"
         )
         totals, _children = _aggregate(base, "extract(year FROM m.last_date)::int::text", join)
-        rows = [_row(key, key or _("no actual milestone"), value) for key, value in totals.items() if key is not ALL]
+        rows = flat_rows(group_by, totals)
     else:  # pragma: no cover - the view validates group_by
         raise ValueError(group_by)
+    return summary_answer(group_by, parent, rows, totals)
+
+
+def summary_answer(
+    group_by: str, parent: Region | Industry | None, rows: list[SummaryRow], totals: dict[Any, Totals]
+) -> dict[str, Any]:
+    """A summary's answer: its rows, under the region or industry they break down (if any), and the overall total."""
     return {
         "group_by": group_by,
-        "parent": parent,
+        "parent": {"code": parent.code, "name": parent.name} if parent is not None else None,
         "rows": rows,
         "totals": _row(None, _("all projects"), totals.get(ALL)),
     }
+
+
+def flat_rows(group_by: str, totals: dict[Any, Totals]) -> list[SummaryRow]:
+    """The rows of a grouping with no tree: every stage in funnel order, or the years found (no milestone last)."""
+    if group_by == "status":
+        return [_row(stage, str(Stage(stage).label), totals.get(stage)) for stage in Stage.values]
+    return [_row(key, key or _("no actual milestone"), value) for key, value in totals.items() if key is not ALL]
 
 
 def _row(key: str | None, label: str, totals: Totals | None) -> SummaryRow:

@@ -96,8 +96,21 @@ LANGUAGE sql IMMUTABLE AS $$
     UNION ALL SELECT 2::smallint, 0::bigint, c::varchar, c = ANY(fact_direct) FROM unnest(fact_codes) AS c
 $$;
 
--- Take `projects`' old facts out of their cells and put their facts of now in. Two statements: the second
--- sees the first's cells.
+-- Add the stored facts of `projects`, times `sign`, to their cells.
+CREATE OR REPLACE FUNCTION projects_summary_add(projects bigint[], sign integer) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO projects_summary_cell AS cell
+    SELECT k.grain, k.region_cell, f.stage, f.year, k.code, k.direct,
+        sign * count(*), sign * sum(f.n), sign * sum(f.total), sign * sum(f.bounds), sign * sum(f.without)
+    FROM projects_summary_fact f, projects_summary_cells(f.region_cell, f.codes, f.direct_codes) k
+    WHERE f.project_id = ANY(projects)
+    GROUP BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (grain, region_cell, stage, year, code, direct) DO UPDATE SET
+        members = cell.members + excluded.members, n = cell.n + excluded.n, total = cell.total + excluded.total,
+        bounds = cell.bounds + excluded.bounds, without = cell.without + excluded.without;
+$$;
+
+-- Take `projects`' old facts out of their cells and put their facts of now in.
 CREATE OR REPLACE FUNCTION projects_refresh_summary(projects bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -105,28 +118,16 @@ BEGIN
         RETURN;
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext('projects_summary_cell'));
-    WITH old AS (DELETE FROM projects_summary_fact WHERE project_id = ANY(projects) RETURNING *)
-    INSERT INTO projects_summary_cell AS cell
-    SELECT k.grain, k.region_cell, o.stage, o.year, k.code, k.direct,
-        -count(*), -sum(o.n), -sum(o.total), -sum(o.bounds), -sum(o.without)
-    FROM old o, projects_summary_cells(o.region_cell, o.codes, o.direct_codes) k
-    GROUP BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (grain, region_cell, stage, year, code, direct) DO UPDATE SET
-        members = cell.members + excluded.members, n = cell.n + excluded.n, total = cell.total + excluded.total,
-        bounds = cell.bounds + excluded.bounds, without = cell.without + excluded.without;
-    WITH new AS (INSERT INTO projects_summary_fact SELECT * FROM projects_summary_facts(projects) RETURNING *)
-    INSERT INTO projects_summary_cell AS cell
-    SELECT k.grain, k.region_cell, f.stage, f.year, k.code, k.direct,
-        count(*), sum(f.n), sum(f.total), sum(f.bounds), sum(f.without)
-    FROM new f, projects_summary_cells(f.region_cell, f.codes, f.direct_codes) k
-    GROUP BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT (grain, region_cell, stage, year, code, direct) DO UPDATE SET
-        members = cell.members + excluded.members, n = cell.n + excluded.n, total = cell.total + excluded.total,
-        bounds = cell.bounds + excluded.bounds, without = cell.without + excluded.without;
+    PERFORM projects_summary_add(projects, -1);
+    DELETE FROM projects_summary_fact WHERE project_id = ANY(projects);
+    INSERT INTO projects_summary_fact SELECT * FROM projects_summary_facts(projects);
+    PERFORM projects_summary_add(projects, 1);
 END;
 $$;
 
--- Every fact and cell again, from the projects (after a load that skipped the triggers, bench.generate).
+-- Every fact and cell again, from the projects (after a load that skipped the triggers, bench.generate). The cells
+-- in one pass over the facts: projects_summary_add's `= ANY(projects)` over every project's id would test each
+-- fact against the whole array.
 CREATE OR REPLACE FUNCTION projects_rebuild_summary() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -199,7 +200,8 @@ BEGIN
     WHERE nspname = current_schema()
        OR oid = (SELECT extnamespace FROM pg_extension WHERE extname = 'ltree');
     FOREACH fn IN ARRAY ARRAY['projects_summary_facts(bigint[])',
-        'projects_summary_cells(bigint, varchar[], varchar[])', 'projects_refresh_summary(bigint[])',
+        'projects_summary_cells(bigint, varchar[], varchar[])', 'projects_summary_add(bigint[], integer)',
+        'projects_refresh_summary(bigint[])',
         'projects_rebuild_summary()', 'projects_summary_truncated()', 'projects_project_summary_changed()', 'projects_child_summary_changed()'] LOOP
         EXECUTE format('ALTER FUNCTION %s SET search_path = %s', fn, path);
     END LOOP;
@@ -259,6 +261,7 @@ DROP FUNCTION IF EXISTS projects_project_summary_changed();
 DROP FUNCTION IF EXISTS projects_summary_truncated();
 DROP FUNCTION IF EXISTS projects_rebuild_summary();
 DROP FUNCTION IF EXISTS projects_refresh_summary(bigint[]);
+DROP FUNCTION IF EXISTS projects_summary_add(bigint[], integer);
 DROP FUNCTION IF EXISTS projects_summary_cells(bigint, varchar[], varchar[]);
 DROP FUNCTION IF EXISTS projects_summary_facts(bigint[]);
 DROP TABLE IF EXISTS projects_summary_cell;
